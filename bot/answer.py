@@ -1,0 +1,103 @@
+"""Turn retrieval hits into a grounded answer: the FAQ's own text with numbered citations,
+or an honest "that's not in our FAQ" with the closest questions offered instead."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+SNIPPET_CHARS = 200
+NOT_IN_FAQ = "Sorry, our FAQ doesn't cover that, so I won't guess an answer."
+
+
+@dataclass
+class Citation:
+    id: str
+    question: str
+    url: str
+    score: float
+    snippet: str
+
+
+@dataclass
+class Suggestion:
+    id: str
+    question: str
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    answer: str
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The public JSON contract (CLI --json, HTTP API): exactly these keys."""
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.answer,
+            "confidence": self.confidence,
+            "citations": [asdict(c) for c in self.citations],
+            "suggestions": [asdict(s) for s in self.suggestions],
+        }
+
+    def to_text(self) -> str:
+        """Plain-text rendering for a terminal: the answer, then its sources or suggestions."""
+        lines = [self.answer]
+        if self.citations:
+            lines += ["", "Sources:"]
+            lines += [f"  [{n}] {c.question}" + (f" <{c.url}>" if c.url else "") for n, c in enumerate(self.citations, 1)]
+        if self.suggestions:
+            lines += ["", "Related questions:" if self.answered else "Closest questions in the FAQ:"]
+            lines += [f"  - {s.question}" for s in self.suggestions]
+        return "\n".join(lines)
+
+
+def confidence_of(score: float, threshold: float, slope: float) -> float:
+    """Map a retrieval score to 0..1, with 0.5 exactly at the answer threshold."""
+    return 1.0 / (1.0 + math.exp(-slope * (score - threshold)))
+
+
+def snippet_of(entry, limit: int = SNIPPET_CHARS) -> str:
+    text = " ".join(entry.answer.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def cite(text: str, number: int) -> str:
+    """Mark every paragraph of an entry's answer with its citation number."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "\n\n".join(f"{' '.join(p.split())} [{number}]" for p in paragraphs)
+
+
+def compose(question: str, hits: list, settings, top_k: int) -> Answer:
+    """Decide whether the FAQ answers ``question`` and write the answer from the ``hits``."""
+    if not hits:
+        return Answer(question, False, NOT_IN_FAQ, 0.0)
+    best = hits[0]
+    confidence = round(confidence_of(best.score, settings.answer_threshold, settings.confidence_slope), 4)
+    answered = best.score >= settings.answer_threshold
+    if not answered:
+        suggestions = [Suggestion(h.entry.id, h.entry.question) for h in hits[:top_k]]
+        return Answer(question, False, NOT_IN_FAQ, confidence, [], suggestions)
+
+    cited = [best]
+    for hit in hits[1:top_k]:
+        # A second source only where it clearly applies too: above the threshold and nearly as close.
+        if hit.score >= settings.answer_threshold and best.score - hit.score <= settings.second_answer_margin:
+            cited.append(hit)
+            break
+    parts = [cite(best.entry.answer, 1)]
+    for number, hit in enumerate(cited[1:], start=2):
+        parts.append(f"On a related question, \u201c{hit.entry.question}\u201d:\n\n{cite(hit.entry.answer, number)}")
+    citations = [
+        Citation(h.entry.id, h.entry.question, h.entry.url, round(h.score, 4), snippet_of(h.entry)) for h in cited
+    ]
+    suggestions = [Suggestion(h.entry.id, h.entry.question) for h in hits[len(cited):top_k + len(cited) - 1]]
+    return Answer(question, True, "\n\n".join(parts), confidence, citations, suggestions)

@@ -1,0 +1,241 @@
+"""Build, store and load the search index of a corpus.
+
+Each entry is searchable through several *views*: its question, each alternate wording
+("q" views), and its answer prefixed by its question, long answers split into passages
+("qa" views). All view vectors go into one FAISS inner-product index (cosine, since the
+vectors are normalised); search folds view hits back to one hit per entry.
+
+On disk, ``INDEX_DIR/builds/<name>/`` holds one complete build (``vectors.faiss``,
+``entries.json``, ``views.json``, ``manifest.json``) and ``INDEX_DIR/current`` names the build in
+use. A build is written to a temporary folder and only then made current by atomically replacing
+that one small file, so a build killed at any point leaves the previous index loadable.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+KEEP_OLD_BUILDS = 1
+
+
+class IndexProblem(Exception):
+    """The index cannot be used; the message says how to fix it."""
+
+
+class IndexMissing(IndexProblem):
+    pass
+
+
+class IndexCorrupt(IndexProblem):
+    pass
+
+
+class IndexMismatch(IndexProblem):
+    pass
+
+
+@dataclass
+class View:
+    entry: int  # position of the entry in the entries list
+    kind: str  # "q" (question or alternate) or "qa" (question + answer passage)
+    text: str
+
+
+@dataclass
+class LoadedIndex:
+    path: Path
+    manifest: dict
+    entries: list  # list[Entry]
+    views: list[View]
+    faiss_index: object
+    vectors: np.ndarray  # (n_views, dim), for exact re-scoring of candidate entries
+    rows_by_entry: list[np.ndarray]  # view rows of each entry
+    is_q_view: np.ndarray  # bool per view
+
+
+def split_passages(text: str, max_words: int) -> list[str]:
+    """Split an answer into passages of at most about ``max_words`` words, on sentence ends."""
+    words = text.split()
+    if len(words) <= max_words:
+        return [" ".join(words)]
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(words))
+    passages, current = [], []
+    for sentence in sentences:
+        if current and len(" ".join(current + [sentence]).split()) > max_words:
+            passages.append(" ".join(current))
+            current = []
+        current.append(sentence)
+    if current:
+        passages.append(" ".join(current))
+    return passages
+
+
+def make_views(entries, passage_words: int) -> list[View]:
+    views: list[View] = []
+    for position, entry in enumerate(entries):
+        for question in entry.questions:
+            views.append(View(position, "q", question))
+        for passage in split_passages(entry.answer, passage_words):
+            views.append(View(position, "qa", f"{entry.question} {passage}"))
+    return views
+
+
+def build_signature(settings, fingerprint: str, model_name: str) -> dict:
+    """Everything that, when changed, makes an existing build stale."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "corpus_fingerprint": fingerprint,
+        "model": model_name,
+        "passage_words": settings.passage_words,
+    }
+
+
+def build_index(entries, settings, embedder, fingerprint: str, progress: bool = True) -> Path:
+    """Embed every view of ``entries`` and atomically make the result the current build."""
+    import faiss
+
+    root = settings.index_path
+    builds = root / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with _build_lock(root):
+        _remove_leftovers(builds)
+        views = make_views(entries, settings.passage_words)
+        vectors = embedder.encode([v.text for v in views], progress="Embedding FAQ" if progress else None)
+        index = faiss.IndexFlatIP(embedder.dimension)
+        index.add(vectors)
+
+        name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f") + f"-{fingerprint[:8]}"
+        tmp = builds / f".tmp-{name}"
+        tmp.mkdir()
+        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        _write_json(tmp / "entries.json", [e.to_dict() for e in entries])
+        _write_json(tmp / "views.json", [[v.entry, v.kind, v.text] for v in views])
+        manifest = {
+            **build_signature(settings, fingerprint, embedder.name),
+            "dimension": embedder.dimension,
+            "corpus": str(Path(settings.corpus).resolve()),
+            "entries": len(entries),
+            "views": len(views),
+            "faiss_index": "IndexFlatIP",
+            "build_seconds": round(time.perf_counter() - started, 3),
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        _write_json(tmp / "manifest.json", manifest)  # written last: a build without it is incomplete
+        _fsync_dir(tmp)
+        tmp.rename(builds / name)
+        _fsync_dir(builds)
+        pointer = root / ".current.tmp"
+        pointer.write_text(name + "\n")
+        _fsync_file(pointer)
+        os.replace(pointer, root / "current")
+        _fsync_dir(root)
+        _prune(builds, keep=name)
+    return builds / name
+
+
+def current_build(root: Path) -> Path | None:
+    pointer = Path(root) / "current"
+    if not pointer.is_file():
+        return None
+    return Path(root) / "builds" / pointer.read_text().strip()
+
+
+def read_manifest(root: Path) -> dict | None:
+    build = current_build(root)
+    if build is None:
+        return None
+    try:
+        return json.loads((build / "manifest.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexCorrupt(f"index at {root} is damaged ({exc}); run `faqbot index` to rebuild it") from None
+
+
+def load_index(root: Path) -> LoadedIndex:
+    import faiss
+
+    from bot.corpus import Entry
+
+    root = Path(root)
+    build = current_build(root)
+    if build is None:
+        raise IndexMissing(f"no index at {root}; run `faqbot index` to build it")
+    fix = "run `faqbot index` to rebuild it"
+    try:
+        manifest = json.loads((build / "manifest.json").read_text())
+        entries = [Entry(**e) for e in json.loads((build / "entries.json").read_text())]
+        views = [View(*v) for v in json.loads((build / "views.json").read_text())]
+        index = faiss.read_index(str(build / "vectors.faiss"))
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        raise IndexCorrupt(f"index at {build} is damaged or incomplete ({type(exc).__name__}: {exc}); {fix}") from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(f"index at {build} has format {manifest.get('format_version')}, "
+                            f"this version reads {FORMAT_VERSION}; {fix}")
+    if index.ntotal != len(views) or manifest.get("entries") != len(entries) or index.d != manifest.get("dimension"):
+        raise IndexCorrupt(f"index at {build} is inconsistent (vectors {index.ntotal}, views {len(views)}, "
+                           f"entries {len(entries)} vs manifest {manifest.get('entries')}); {fix}")
+    vectors = index.reconstruct_n(0, index.ntotal)
+    entry_of_view = np.fromiter((v.entry for v in views), dtype=np.int64, count=len(views))
+    order = np.argsort(entry_of_view, kind="stable")
+    bounds = np.searchsorted(entry_of_view[order], np.arange(len(entries) + 1))
+    rows_by_entry = [order[bounds[i]:bounds[i + 1]] for i in range(len(entries))]
+    is_q_view = np.array([v.kind == "q" for v in views], dtype=bool)
+    return LoadedIndex(build, manifest, entries, views, index, vectors, rows_by_entry, is_q_view)
+
+
+def _write_json(path: Path, data) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _build_lock:
+    """One build at a time per index folder; a second builder waits for the first."""
+
+    def __init__(self, root: Path):
+        self.path = Path(root) / ".build.lock"
+
+    def __enter__(self):
+        self.handle = open(self.path, "w")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def _remove_leftovers(builds: Path) -> None:
+    """Temporary folders of builds that were killed; safe to delete while we hold the lock."""
+    for tmp in builds.glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _prune(builds: Path, keep: str) -> None:
+    old = sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != keep)
+    for path in old[:-KEEP_OLD_BUILDS] if KEEP_OLD_BUILDS else old:
+        shutil.rmtree(path, ignore_errors=True)
