@@ -1,0 +1,148 @@
+"""The `faqbot` command line. Every command is a thin layer over bot.engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot import offline  # noqa: F401  (before any library that might phone home)
+from bot import __version__
+from bot.config import ConfigError, load_settings
+from bot.corpus import CorpusError, load_corpus
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", metavar="PATH", help="corpus file or folder (default: corpus/)")
+    parser.add_argument("--index", dest="index_dir", metavar="DIR",
+                        help="index folder (default: index/<corpus name>)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="faqbot", description="A self-hosted FAQ chatbot: grounded answers with citations, offline.")
+    parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ask = commands.add_parser("ask", help="answer one question from the FAQ")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--top-k", type=int, metavar="N", help="most sources/suggestions to return (default 3)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _common(ask)
+
+    index = commands.add_parser("index", help="build the search index from the corpus")
+    _common(index)
+
+    corpus = commands.add_parser("corpus", help="inspect the corpus")
+    corpus_commands = corpus.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
+    listing = corpus_commands.add_parser("list", help="list every entry")
+    listing.add_argument("--json", action="store_true", help="print the entries as JSON")
+    _common(listing)
+    check = corpus_commands.add_parser("check", help="validate the corpus without building anything")
+    _common(check)
+
+    serve = commands.add_parser("serve", help="start the chat web UI")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 7860)")
+    _common(serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(
+            corpus=args.corpus, index_dir=args.index_dir,
+            host=getattr(args, "host", None), port=getattr(args, "port", None),
+        )
+        handler = {"ask": cmd_ask, "index": cmd_index, "corpus": cmd_corpus, "serve": cmd_serve}[args.command]
+        return handler(args, settings)
+    except CorpusError as exc:
+        print(f"The corpus has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        print("Nothing was written.", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into something that stopped reading (`| head`): not an error worth a traceback.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # known failures below carry messages written for the user
+        from bot.embedder import ModelError
+        from bot.engine import QuestionError
+        from bot.index import IndexProblem
+
+        if isinstance(exc, QuestionError):
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(exc, (IndexProblem, ModelError)):
+            print(f"Error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        raise
+
+
+def cmd_ask(args, settings) -> int:
+    from bot.engine import FAQBot, clean_question
+
+    clean_question(args.question, settings.max_question_chars)  # fail fast, before loading the model
+    answer = FAQBot.open(settings).ask(args.question, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.to_text())
+    return EXIT_OK
+
+
+def cmd_index(args, settings) -> int:
+    import time
+
+    from bot.corpus import corpus_fingerprint
+    from bot.embedder import Embedder
+    from bot.index import build_index
+
+    entries = load_corpus(settings.corpus)  # validate before loading the model
+    started = time.perf_counter()
+    build = build_index(entries, settings, Embedder(settings.model), corpus_fingerprint(settings.corpus))
+    manifest = json.loads((build / "manifest.json").read_text())
+    elapsed = time.perf_counter() - started
+    print(f"Indexed {manifest['entries']} entries ({manifest['views']} searchable views) "
+          f"from {settings.corpus} into {settings.index_path} in {elapsed:.1f} s.")
+    return EXIT_OK
+
+
+def cmd_corpus(args, settings) -> int:
+    entries = load_corpus(settings.corpus)
+    if args.corpus_command == "check":
+        print(f"{settings.corpus}: {len(entries)} entries, no problems.")
+        return EXIT_OK
+    rows = [{"id": e.id, "question": e.question, "alternates": e.alternates, "category": e.category, "url": e.url}
+            for e in entries]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(r["id"]) for r in rows)
+    for row in rows:
+        extra = f"  (+{len(row['alternates'])} alternates)" if row["alternates"] else ""
+        print(f"{row['id']:<{width}}  {row['question']}{extra}")
+    print(f"\n{len(rows)} entries in {len({r['category'] for r in rows})} categories.")
+    return EXIT_OK
+
+
+def cmd_serve(args, settings) -> int:
+    from bot.web import serve
+
+    serve(settings)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
