@@ -20,6 +20,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="index folder (default: index/<corpus name>)")
 
 
+def _lazy(module: str, function: str):
+    """A handler imported only when its command runs, so `faqbot --help` stays fast."""
+
+    def handler(args, settings):
+        import importlib
+
+        return getattr(importlib.import_module(module), function)(args, settings)
+
+    return handler
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faqbot", description="A self-hosted FAQ chatbot: grounded answers with citations, offline.")
@@ -31,22 +42,29 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, metavar="N", help="most sources/suggestions to return (default 3)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     _common(ask)
+    ask.set_defaults(handler=cmd_ask)
 
     index = commands.add_parser("index", help="build the search index from the corpus")
     _common(index)
+    index.set_defaults(handler=cmd_index)
 
     corpus = commands.add_parser("corpus", help="inspect the corpus")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
     listing = corpus_commands.add_parser("list", help="list every entry")
     listing.add_argument("--json", action="store_true", help="print the entries as JSON")
     _common(listing)
+    listing.set_defaults(handler=cmd_corpus)
     check = corpus_commands.add_parser("check", help="validate the corpus without building anything")
     _common(check)
+    check.set_defaults(handler=cmd_corpus)
 
     serve = commands.add_parser("serve", help="start the chat web UI")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 7860)")
     _common(serve)
+    serve.set_defaults(handler=cmd_serve)
+
+    # Commands of other modules are registered below, each with set_defaults(handler=_lazy(...)).
     return parser
 
 
@@ -54,11 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(
-            corpus=args.corpus, index_dir=args.index_dir,
+            corpus=getattr(args, "corpus", None), index_dir=getattr(args, "index_dir", None),
             host=getattr(args, "host", None), port=getattr(args, "port", None),
         )
-        handler = {"ask": cmd_ask, "index": cmd_index, "corpus": cmd_corpus, "serve": cmd_serve}[args.command]
-        return handler(args, settings)
+        return args.handler(args, settings)
     except CorpusError as exc:
         print(f"The corpus has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:

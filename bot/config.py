@@ -53,6 +53,13 @@ class Settings:
     max_question_chars: int = 1000
     host: str = "127.0.0.1"
     port: int = 7860
+    # Web origins (scheme://host:port) allowed to frame the chat and call the API, besides the
+    # server's own origin and localhost. "*" allows any site.
+    allowed_origins: list[str] = field(default_factory=list)
+    # Requests per minute one client may make to /api/ask and the chat before getting 429.
+    rate_limit_per_minute: int = 60
+    # Larger request bodies are refused with 413.
+    max_request_bytes: int = 16384
     # Where runtime data (feedback, logs of unanswered questions) is written.
     data_dir: Path = PROJECT_ROOT / "data"
     # Which file the settings came from, for messages; not a setting itself.
@@ -83,6 +90,11 @@ def _coerce(name: str, value, where: str):
     try:
         if "Path" in str(kind):
             return None if value in ("", None) else Path(os.path.expanduser(str(value)))
+        if "list" in str(kind):
+            items = value.split(",") if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError
+            return [i.strip() for i in items if i.strip()]
         if kind in ("int", int):
             if isinstance(value, bool):
                 raise ValueError
