@@ -71,9 +71,11 @@ def snippet_of(entry, limit: int = SNIPPET_CHARS) -> str:
 
 
 def cite(text: str, number: int) -> str:
-    """Mark every paragraph of an entry's answer with its citation number."""
+    """Mark every paragraph of an entry's answer with its citation number. Line breaks inside a
+    paragraph are kept: they carry lists and addresses in imported answers."""
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    return "\n\n".join(f"{' '.join(p.split())} [{number}]" for p in paragraphs)
+    tidy = ("\n".join(" ".join(line.split()) for line in p.splitlines()) for p in paragraphs)
+    return "\n\n".join(f"{p} [{number}]" for p in tidy)
 
 
 def compose(question: str, hits: list, settings, top_k: int) -> Answer:

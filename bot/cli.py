@@ -61,10 +61,52 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the chat web UI")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 7860)")
+    serve.add_argument("--allow-origin", dest="allowed_origins", action="append", metavar="ORIGIN",
+                       help="a site (e.g. https://www.example.org) allowed to embed the chat and call the API; "
+                            "repeatable (default: this machine only)")
     _common(serve)
     serve.set_defaults(handler=cmd_serve)
 
+    feedback = commands.add_parser("feedback", help="visitors' votes and unanswered questions")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
+    export_feedback = feedback_commands.add_parser("export", help="export feedback as CSV or JSONL")
+    export_feedback.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export_feedback.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    export_feedback.set_defaults(handler=_lazy("bot.feedback", "cmd_feedback_export"))
+
+    demo = commands.add_parser("demo-site", help="serve a sample web page with the chat widget on it")
+    demo.add_argument("--port", type=int, default=8000, help="port of the demo page (default 8000)")
+    demo.add_argument("--bot", metavar="URL", help="where the bot runs (default http://127.0.0.1:7860)")
+    demo.set_defaults(handler=_lazy("bot.demo_site", "cmd_demo_site"))
+
+    importing = commands.add_parser("import", help="import an FAQ from web pages, spreadsheets or other bots' exports")
+    importing.add_argument("sources", nargs="+", metavar="SOURCE",
+                           help="a file (HTML, CSV, TSV, XLSX, JSON, JSONL, MD) or an http(s) URL")
+    importing.add_argument("--out", metavar="FILE",
+                           help="corpus file to write or merge into, .md/.jsonl/.csv (default: imported.md in the corpus folder)")
+    importing.add_argument("--category", metavar="NAME", help="category of every imported entry (default: page title or file name)")
+    importing.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS", help="for fetching URLs (default 15)")
+    importing.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
+    importing.add_argument("--corpus", metavar="PATH", help="the corpus folder the output belongs to (default: corpus/)")
+    importing.set_defaults(handler=_lazy("bot.importer", "cmd_import"))
+    exporting = commands.add_parser("export", help="write the corpus as one JSONL, CSV or Markdown file")
+    exporting.add_argument("--format", choices=("jsonl", "csv", "md"), help="default: from --out's suffix, else jsonl")
+    exporting.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    exporting.add_argument("--corpus", metavar="PATH", help="corpus file or folder (default: corpus/)")
+    exporting.set_defaults(handler=_lazy("bot.exporter", "cmd_export"))
+
     # Commands of other modules are registered below, each with set_defaults(handler=_lazy(...)).
+    from bot.evaluate import add_arguments as add_eval_arguments
+
+    evaluate = commands.add_parser("eval", help="answer a file of test questions and report how well the bot did")
+    add_eval_arguments(evaluate, calibrate=False)
+    _common(evaluate)
+    evaluate.set_defaults(handler=_lazy("bot.evaluate", "cmd_eval"))
+    calibrate = commands.add_parser("calibrate", help="choose the answer threshold from labeled questions "
+                                                      "and write it to the config file")
+    add_eval_arguments(calibrate, calibrate=True)
+    _common(calibrate)
+    calibrate.set_defaults(handler=_lazy("bot.evaluate", "cmd_calibrate"))
     return parser
 
 
@@ -73,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(
             corpus=getattr(args, "corpus", None), index_dir=getattr(args, "index_dir", None),
-            host=getattr(args, "host", None), port=getattr(args, "port", None),
+            host=getattr(args, "host", None), port=getattr(args, "port", None) if args.command == "serve" else None,
+            allowed_origins=getattr(args, "allowed_origins", None),
         )
         return args.handler(args, settings)
     except CorpusError as exc:
@@ -126,7 +169,7 @@ def cmd_index(args, settings) -> int:
     from bot.embedder import Embedder
     from bot.index import build_index
 
-    entries = load_corpus(settings.corpus)  # validate before loading the model
+    entries = load_corpus(settings.corpus, settings.duplicate_questions)  # validate before loading the model
     started = time.perf_counter()
     build = build_index(entries, settings, Embedder(settings.model), corpus_fingerprint(settings.corpus))
     manifest = json.loads((build / "manifest.json").read_text())
@@ -137,7 +180,7 @@ def cmd_index(args, settings) -> int:
 
 
 def cmd_corpus(args, settings) -> int:
-    entries = load_corpus(settings.corpus)
+    entries = load_corpus(settings.corpus, settings.duplicate_questions)
     if args.corpus_command == "check":
         print(f"{settings.corpus}: {len(entries)} entries, no problems.")
         return EXIT_OK
@@ -155,7 +198,7 @@ def cmd_corpus(args, settings) -> int:
 
 
 def cmd_serve(args, settings) -> int:
-    from bot.web import serve
+    from bot.server import serve
 
     serve(settings)
     return EXIT_OK

@@ -91,8 +91,11 @@ def test_chat_page_and_gradio_chat_api(server):
     base, _ = server
     with urllib.request.urlopen(base + "/") as response:
         assert response.status == 200 and "<html" in response.read().decode().lower()
-    reply = Client(base + "/", verbose=False).predict("When are you open?", api_name="/chat")
-    assert "nine" in reply and "Sources" in reply and "https://example.org/hours" in reply
+    messages = Client(base + "/", verbose=False).predict("When are you open?", api_name="/chat")
+    answer, sources = messages
+    reply = answer["content"] + sources["content"]
+    assert "nine" in answer["content"] and "[[1]](/source/hours)" in answer["content"]
+    assert sources["metadata"]["title"] == "Sources (1)" and "(/source/hours)" in sources["content"]
     # Markup from the corpus arrives escaped, to be shown as text.
     assert "<script>" not in reply and "&lt;script&gt;" in reply and "&lt;b&gt;" in reply
 

@@ -1,0 +1,125 @@
+"""The web server: one FastAPI app serving the chat page (/), the compact chat for iframes
+(/embed), the JSON API (/api/...), source pages for citations (/source/{id}), the embeddable
+widget (/widget.js) and OpenAPI docs (/docs). Every route is a thin layer over FAQBot.ask."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from bot import offline  # noqa: F401  (Gradio reads its analytics switch at import time)
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from bot import __version__
+from bot.chat_ui import build_chat
+from bot.engine import FAQBot, QuestionError
+from bot.feedback import FeedbackStore
+from bot.pages import not_found_page, source_page
+from bot.security import SecurityMiddleware, cors_origin_regex
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: StrictStr
+    top_k: StrictInt | None = Field(default=None, ge=1, le=20)
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: StrictStr = Field(min_length=1, max_length=2000)
+    answer: StrictStr = Field(default="", max_length=20000)
+    cited_ids: list[StrictStr] = Field(default_factory=list, max_length=20)
+    vote: str = Field(pattern="^(up|down)$")
+
+
+# The iframe is small: drop the page margins Gradio adds around the app.
+EMBED_CSS = ".gradio-container { padding: 0 !important; } .gradio-container .main.app { padding: 6px 8px !important; }"
+
+
+def _static(name: str) -> str:
+    return resources.files("bot").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
+    settings = bot.settings
+    title = settings.site_title
+    app = FastAPI(title=f"{title} API", version=__version__,
+                  description="Grounded answers from a FAQ, with citations. Every answer is the FAQ's own text.")
+    entries = {e.id: e for e in bot.index.entries}
+    origin_pattern = re.compile(cors_origin_regex(settings.allowed_origins))
+
+    @app.middleware("http")
+    async def refuse_foreign_api_calls(request: Request, call_next):
+        # CORS only stops a browser from reading the reply; a foreign site must not be able to
+        # use the bot at all, so API calls carrying another site's Origin are refused outright.
+        origin = request.headers.get("origin")
+        if origin and request.url.path.startswith("/api/"):
+            own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+            if origin != own and not origin_pattern.match(origin):
+                return JSONResponse(status_code=403, content={"error": f"Origin {origin} may not use this bot."})
+        return await call_next(request)
+
+    @app.post("/api/ask", summary="Answer a question from the FAQ")
+    def api_ask(request: AskRequest):
+        try:
+            answer = bot.ask(request.question, top_k=request.top_k)
+        except QuestionError as exc:
+            return JSONResponse(status_code=400, content={"error": str(exc)})
+        if not answer.answered and feedback is not None:
+            feedback.record_unanswered(answer.question, answer.answer, [s.id for s in answer.suggestions], "api")
+        return answer.to_json()
+
+    @app.post("/api/feedback", summary="Record a visitor's vote on an answer")
+    def api_feedback(request: FeedbackRequest):
+        if feedback is None:
+            return JSONResponse(status_code=503, content={"error": "Feedback is not being stored."})
+        feedback.record_vote(request.vote, request.question, request.answer, request.cited_ids, channel="api")
+        return {"status": "stored"}
+
+    @app.get("/api/health", summary="Is the bot up, and which index does it serve")
+    def api_health():
+        manifest = bot.index.manifest
+        return {"status": "ok", "version": __version__, "entries": manifest["entries"],
+                "index_built_at": manifest["built_at"], "model": manifest["model"]}
+
+    @app.get("/source/{entry_id}", response_class=HTMLResponse, summary="The FAQ entry a citation points to")
+    def source(entry_id: str):
+        entry = entries.get(entry_id)
+        if entry is None:
+            return HTMLResponse(not_found_page(entry_id, title), status_code=404)
+        return HTMLResponse(source_page(entry, title))
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget():
+        return Response(_static("widget.js"), media_type="application/javascript",
+                        headers={"cache-control": "public, max-age=300"})
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_script():
+        return Response(_static("embed.js"), media_type="application/javascript")
+
+    app.add_middleware(CORSMiddleware, allow_origin_regex=origin_pattern.pattern, allow_methods=["GET", "POST"],
+                       allow_headers=["content-type"], max_age=600)
+    app.add_middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins,
+                       rate_limit_per_minute=settings.rate_limit_per_minute,
+                       max_request_bytes=settings.max_request_bytes)
+
+    # /embed before /: the mount at / would otherwise take every path under it.
+    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title, compact=True), path="/embed",
+                              footer_links=[], head='<script src="/embed.js"></script>', css=EMBED_CSS)
+    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title), path="/", footer_links=["api"])
+    return app
+
+
+def serve(settings) -> None:
+    import uvicorn
+
+    bot = FAQBot.open(settings)
+    app = build_app(bot, FeedbackStore(settings.data_dir))
+    print(f"Chat ready at http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
