@@ -110,8 +110,23 @@ def corpus_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_corpus(path: Path) -> list[Entry]:
-    """Load every entry under ``path``; raise CorpusError listing all problems found."""
+DUPLICATE_QUESTION_POLICIES = ("error", "allow")
+
+
+def load_corpus(path: Path, duplicate_questions: str = "error") -> list[Entry]:
+    """Load every entry under ``path``; raise CorpusError listing all problems found.
+
+    Args:
+        path: a corpus file or a folder of them.
+        duplicate_questions: "error" (the default) reports a question asked by two entries;
+            "allow" accepts it, for corpora that keep one entry per answer of the same question
+            (StackFAQ's pairs). A question repeated within one entry, or a repeated id, is still
+            an error.
+    """
+    if duplicate_questions not in DUPLICATE_QUESTION_POLICIES:
+        from bot.config import ConfigError
+
+        raise ConfigError(f"setting 'duplicate_questions' is {duplicate_questions!r}; use 'error' or 'allow'")
     path = Path(path)
     files = corpus_files(path)
     problems: list[Problem] = []
@@ -122,7 +137,7 @@ def load_corpus(path: Path) -> list[Entry]:
         file_entries, file_problems = load_file(file)
         entries.extend(file_entries)
         problems.extend(file_problems)
-    problems.extend(_check_unique(entries))
+    problems.extend(_check_unique(entries, allow_shared_questions=duplicate_questions == "allow"))
     if problems:
         raise CorpusError(problems)
     return entries
@@ -301,8 +316,9 @@ def _parse_csv(path: Path, text: str) -> tuple[list[Entry], list[Problem]]:
     return entries, problems
 
 
-def _check_unique(entries: list[Entry]) -> list[Problem]:
-    """Ids must be unique, and no question may be asked by two entries (or twice by one)."""
+def _check_unique(entries: list[Entry], allow_shared_questions: bool = False) -> list[Problem]:
+    """Ids must be unique, and no question may be asked by two entries (or twice by one;
+    ``allow_shared_questions`` permits the former only)."""
     problems: list[Problem] = []
     ids: dict[str, Entry] = {}
     questions: dict[str, tuple[Entry, str]] = {}
@@ -312,12 +328,15 @@ def _check_unique(entries: list[Entry]) -> list[Problem]:
             problems.append(Problem(Path(path), int(line), f"duplicate id '{entry.id}' (first used at {ids[entry.id].origin})"))
         else:
             ids[entry.id] = entry
+        own: set[str] = set()
         for q in entry.questions:
             key = normalise_question(q)
-            if key in questions:
+            if key in own:
+                problems.append(Problem(Path(path), int(line), f"duplicate question {q!r} (also in this entry)"))
+            elif key in questions and not allow_shared_questions:
                 other, _ = questions[key]
-                where = "this entry" if other is entry else f"{other.origin} ('{other.id}')"
-                problems.append(Problem(Path(path), int(line), f"duplicate question {q!r} (also in {where})"))
+                problems.append(Problem(Path(path), int(line), f"duplicate question {q!r} (also in {other.origin} ('{other.id}'))"))
             else:
-                questions[key] = (entry, q)
+                questions.setdefault(key, (entry, q))
+            own.add(key)
     return problems

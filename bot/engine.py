@@ -52,7 +52,7 @@ def ensure_index(settings: Settings, embedder_factory: Callable, log: Callable[[
         log(f"The corpus at {settings.corpus} changed since the index was built; rebuilding the index...")
     else:
         log(f"No index at {settings.index_path} yet; building it from {settings.corpus}...")
-    entries = load_corpus(settings.corpus)
+    entries = load_corpus(settings.corpus, duplicate_questions=settings.duplicate_questions)
     build_index(entries, settings, embedder_factory(), fingerprint, progress=progress)
     log(f"Indexed {len(entries)} entries into {settings.index_path}.")
     return "built" if manifest is None else "rebuilt"
@@ -63,7 +63,7 @@ class FAQBot:
         self.settings = settings
         self.embedder = embedder
         self.index = index
-        self.retriever = Retriever(index, embedder, settings.question_weight)
+        self.retriever = Retriever.from_settings(index, embedder, settings)
 
     @classmethod
     def open(cls, settings: Settings, log: Callable[[str], None] = _stderr, progress: bool = True) -> "FAQBot":

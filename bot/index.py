@@ -6,9 +6,10 @@ Each entry is searchable through several *views*: its question, each alternate w
 vectors are normalised); search folds view hits back to one hit per entry.
 
 On disk, ``INDEX_DIR/builds/<name>/`` holds one complete build (``vectors.faiss``,
-``entries.json``, ``views.json``, ``manifest.json``) and ``INDEX_DIR/current`` names the build in
-use. A build is written to a temporary folder and only then made current by atomically replacing
-that one small file, so a build killed at any point leaves the previous index loadable.
+``entries.json``, ``views.json``, ``lexical/`` with the BM25 side of retrieval (bot/lexical.py),
+``manifest.json``) and ``INDEX_DIR/current`` names the build in use. A build is written to a
+temporary folder and only then made current by atomically replacing that one small file, so a
+build killed at any point leaves the previous index loadable.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: lexical/ (BM25 and name coverage) beside the vectors
 KEEP_OLD_BUILDS = 1
 
 
@@ -62,6 +63,7 @@ class LoadedIndex:
     vectors: np.ndarray  # (n_views, dim), for exact re-scoring of candidate entries
     rows_by_entry: list[np.ndarray]  # view rows of each entry
     is_q_view: np.ndarray  # bool per view
+    lexical: object = None  # bot.lexical.LexicalIndex
 
 
 def split_passages(text: str, max_words: int) -> list[str]:
@@ -105,6 +107,8 @@ def build_index(entries, settings, embedder, fingerprint: str, progress: bool = 
     """Embed every view of ``entries`` and atomically make the result the current build."""
     import faiss
 
+    from bot.lexical import LexicalIndex
+
     root = settings.index_path
     builds = root / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -115,6 +119,7 @@ def build_index(entries, settings, embedder, fingerprint: str, progress: bool = 
         vectors = embedder.encode([v.text for v in views], progress="Embedding FAQ" if progress else None)
         index = faiss.IndexFlatIP(embedder.dimension)
         index.add(vectors)
+        lexical = LexicalIndex.build(entries)
 
         name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f") + f"-{fingerprint[:8]}"
         tmp = builds / f".tmp-{name}"
@@ -122,6 +127,8 @@ def build_index(entries, settings, embedder, fingerprint: str, progress: bool = 
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         _write_json(tmp / "entries.json", [e.to_dict() for e in entries])
         _write_json(tmp / "views.json", [[v.entry, v.kind, v.text] for v in views])
+        lexical.save(tmp / "lexical")
+        _fsync_tree(tmp / "lexical")
         manifest = {
             **build_signature(settings, fingerprint, embedder.name),
             "dimension": embedder.dimension,
@@ -166,6 +173,7 @@ def load_index(root: Path) -> LoadedIndex:
     import faiss
 
     from bot.corpus import Entry
+    from bot.lexical import LexicalIndex
 
     root = Path(root)
     build = current_build(root)
@@ -177,7 +185,8 @@ def load_index(root: Path) -> LoadedIndex:
         entries = [Entry(**e) for e in json.loads((build / "entries.json").read_text())]
         views = [View(*v) for v in json.loads((build / "views.json").read_text())]
         index = faiss.read_index(str(build / "vectors.faiss"))
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        lexical = LexicalIndex.load(build / "lexical") if manifest.get("format_version") == FORMAT_VERSION else None
+    except (OSError, ValueError, TypeError, RuntimeError, KeyError) as exc:
         raise IndexCorrupt(f"index at {build} is damaged or incomplete ({type(exc).__name__}: {exc}); {fix}") from None
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(f"index at {build} has format {manifest.get('format_version')}, "
@@ -191,7 +200,7 @@ def load_index(root: Path) -> LoadedIndex:
     bounds = np.searchsorted(entry_of_view[order], np.arange(len(entries) + 1))
     rows_by_entry = [order[bounds[i]:bounds[i + 1]] for i in range(len(entries))]
     is_q_view = np.array([v.kind == "q" for v in views], dtype=bool)
-    return LoadedIndex(build, manifest, entries, views, index, vectors, rows_by_entry, is_q_view)
+    return LoadedIndex(build, manifest, entries, views, index, vectors, rows_by_entry, is_q_view, lexical)
 
 
 def _write_json(path: Path, data) -> None:
@@ -204,6 +213,15 @@ def _write_json(path: Path, data) -> None:
 def _fsync_file(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
+
+
+def _fsync_tree(path: Path) -> None:
+    """Flush every file under ``path`` (bm25s writes its own files without fsync) and the folders."""
+    for item in sorted(path.rglob("*")):
+        if item.is_file():
+            _fsync_file(item)
+    for folder in sorted({p.parent for p in path.rglob("*")} | {path}, key=lambda p: len(p.parts), reverse=True):
+        _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:
