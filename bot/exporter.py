@@ -1,0 +1,39 @@
+"""`faqbot export`: the whole corpus as one JSONL, CSV or Markdown file, for another tool or as a
+backup. What the chosen format cannot hold is refused (or, for extra JSONL fields, dropped with a
+warning); the output is checked by reading it back before it is written."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.corpus import load_corpus
+from bot.corpus_writer import CorpusWriteError, check, format_for, render, write_atomically
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def cmd_export(args, settings) -> int:
+    out = Path(args.out).expanduser() if args.out else None
+    fmt = args.format or (out and format_for(out)) or "jsonl"
+    if out is not None and format_for(out) not in (None, fmt):
+        print(f"Error: --out {out} looks like {format_for(out)}, but --format is {fmt}. Nothing was written.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    entries = load_corpus(settings.corpus, settings.duplicate_questions)
+    try:
+        text = render(entries, fmt, settings.duplicate_questions)
+    except CorpusWriteError as exc:
+        print(f"Cannot export {settings.corpus} as {fmt}; {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        print("Nothing was written.", file=sys.stderr)
+        return EXIT_USAGE
+    for warning in check(entries, fmt)[1]:
+        print(f"Note: {warning}", file=sys.stderr)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(out, text)
+        print(f"Exported {len(entries)} entries from {settings.corpus} to {out} ({fmt}).", file=sys.stderr)
+    return EXIT_OK
