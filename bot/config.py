@@ -60,12 +60,25 @@ class Settings:
     # "allow" lets several entries ask the same question (e.g. one entry per answer of a thread,
     # as in StackFAQ's pairs); the default "error" reports it as a corpus problem.
     duplicate_questions: str = "error"
+    # How questions are embedded: "auto" uses the ONNX export of the model (verified against torch,
+    # about 3x faster, no torch import), "torch" always uses sentence-transformers.
+    query_encoder: str = "auto"
+    # Recent answers kept in memory; repeated questions are answered from here. 0 turns it off.
+    answer_cache_size: int = 256
+    # From this many searchable views on, search uses an approximate HNSW graph instead of exact
+    # flat search; its size and search effort below (see benchmarks/speed.py for recall and speed).
+    ann_min_views: int = 50_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 40
+    hnsw_ef_search: int = 128
     # Long answers are split into passages of about this many words for embedding.
     passage_words: int = 120
     # Longer questions are refused politely rather than silently cut.
     max_question_chars: int = 1000
     host: str = "127.0.0.1"
     port: int = 7860
+    # How often (seconds) a running server looks for a rebuilt index to swap in; 0 turns it off.
+    reload_interval: float = 2.0
     # The bot's name in the chat page, the widget and source pages.
     site_title: str = "FAQ assistant"
     # Web origins (scheme://host:port) allowed to frame the chat and call the API, besides the

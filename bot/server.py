@@ -5,6 +5,7 @@ widget (/widget.js) and OpenAPI docs (/docs). Every route is a thin layer over F
 from __future__ import annotations
 
 import re
+import threading
 from importlib import resources
 
 from bot import offline  # noqa: F401  (Gradio reads its analytics switch at import time)
@@ -19,6 +20,7 @@ from bot import __version__
 from bot.chat_ui import build_chat
 from bot.engine import FAQBot, QuestionError
 from bot.feedback import FeedbackStore
+from bot.index import IndexProblem
 from bot.pages import not_found_page, source_page
 from bot.security import SecurityMiddleware, cors_origin_regex
 
@@ -41,6 +43,25 @@ class FeedbackRequest(BaseModel):
 EMBED_CSS = ".gradio-container { padding: 0 !important; } .gradio-container .main.app { padding: 6px 8px !important; }"
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def watch_index(bot: FAQBot, interval: float, stop: threading.Event) -> None:
+    """Swap in a rebuilt index (`faqbot index` run while serving) within ``interval`` seconds."""
+    while not stop.wait(interval):
+        try:
+            if bot.reload():
+                print(f"Now serving the index built at {bot.index.manifest['built_at']}.", flush=True)
+        except Exception as exc:  # a half-written or mismatched build: keep serving the old one
+            print(f"Index reload skipped: {exc}", flush=True)
+
+
 def _static(name: str) -> str:
     return resources.files("bot").joinpath("static", name).read_text(encoding="utf-8")
 
@@ -50,7 +71,6 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     title = settings.site_title
     app = FastAPI(title=f"{title} API", version=__version__,
                   description="Grounded answers from a FAQ, with citations. Every answer is the FAQ's own text.")
-    entries = {e.id: e for e in bot.index.entries}
     origin_pattern = re.compile(cors_origin_regex(settings.allowed_origins))
 
     @app.middleware("http")
@@ -87,9 +107,19 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__, "entries": manifest["entries"],
                 "index_built_at": manifest["built_at"], "model": manifest["model"]}
 
+    @app.post("/api/reload", summary="Serve the newest build of the index now (from this machine only)")
+    def api_reload(request: Request):
+        if not _is_loopback(request.client.host if request.client else ""):
+            return JSONResponse(status_code=403, content={"error": "Reloading is allowed from this machine only."})
+        try:
+            switched = bot.reload()
+        except IndexProblem as exc:
+            return JSONResponse(status_code=409, content={"error": str(exc)})
+        return {"reloaded": switched, "index_built_at": bot.index.manifest["built_at"]}
+
     @app.get("/source/{entry_id}", response_class=HTMLResponse, summary="The FAQ entry a citation points to")
     def source(entry_id: str):
-        entry = entries.get(entry_id)
+        entry = bot.entry(entry_id)
         if entry is None:
             return HTMLResponse(not_found_page(entry_id, title), status_code=404)
         return HTMLResponse(source_page(entry, title))
@@ -121,5 +151,11 @@ def serve(settings) -> None:
 
     bot = FAQBot.open(settings)
     app = build_app(bot, FeedbackStore(settings.data_dir))
+    stop = threading.Event()
+    if settings.reload_interval > 0:
+        threading.Thread(target=watch_index, args=(bot, settings.reload_interval, stop), daemon=True).start()
     print(f"Chat ready at http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        stop.set()
