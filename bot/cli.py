@@ -110,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def report_problems(header: str, problems: list) -> int:
+    """Print every problem under ``header`` on stderr; the caller wrote nothing. Returns the exit code."""
+    print(header, file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    print("Nothing was written.", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -120,11 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return args.handler(args, settings)
     except CorpusError as exc:
-        print(f"The corpus has {len(exc.problems)} problem(s):", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        print("Nothing was written.", file=sys.stderr)
-        return EXIT_USAGE
+        return report_problems(f"The corpus has {len(exc.problems)} problem(s):", exc.problems)
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE

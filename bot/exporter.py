@@ -7,10 +7,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bot.cli import EXIT_OK, EXIT_USAGE, report_problems
 from bot.corpus import load_corpus
 from bot.corpus_writer import CorpusWriteError, check, format_for, render, write_atomically
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def cmd_export(args, settings) -> int:
@@ -24,11 +23,8 @@ def cmd_export(args, settings) -> int:
     try:
         text = render(entries, fmt, settings.duplicate_questions)
     except CorpusWriteError as exc:
-        print(f"Cannot export {settings.corpus} as {fmt}; {len(exc.problems)} problem(s):", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        print("Nothing was written.", file=sys.stderr)
-        return EXIT_USAGE
+        return report_problems(f"Cannot export {settings.corpus} as {fmt}; {len(exc.problems)} problem(s):",
+                               exc.problems)
     for warning in check(entries, fmt)[1]:
         print(f"Note: {warning}", file=sys.stderr)
     if out is None:

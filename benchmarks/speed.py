@@ -1,0 +1,325 @@
+"""Every speed figure of the README, in one command:
+
+    .venv/bin/python benchmarks/speed.py [--sizes 1000,100000,1000000] [--quick]
+
+1. The default corpus: full index build and an incremental rebuild after editing one entry;
+   warm `ask` latency through the ONNX query encoder and through torch in the same run (answer
+   cache off, so every question is really encoded and searched), and a repeated question from
+   the cache; cold start of `faqbot ask` to its answer, and its peak memory, for both encoders.
+2. Load: `/api/ask` and `/api/feedback` on a real `faqbot serve` over loopback, 32 concurrent
+   clients, bounded in count and time; throughput, latency, errors, and feedback rows stored.
+3. Incremental reindex at 10,000 entries: full build vs the rebuild after editing one entry.
+4. Scale: synthetic passages at each size (vectors made by mixing and perturbing real embeddings,
+   so they cluster like real text; embedding a million real passages would take hours here):
+   the index the bot picks for that size, its build time, memory per passage, search latency
+   through the bot's retriever (FAISS plus exact re-scoring of candidates), and recall@10 of the
+   approximate index against exact search.
+
+Medians, because the machine is shared and noisy. Prints Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import offline  # noqa: E402,F401
+
+import numpy as np  # noqa: E402
+
+from bot.config import load_settings  # noqa: E402
+from bot.corpus import Entry, corpus_fingerprint, load_corpus  # noqa: E402
+
+QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "tests/data/visitor_questions.jsonl").open()]
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def table(title: str, rows: list[tuple[str, str]]) -> None:
+    print(f"\n### {title}\n\n| measure | value |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+    sys.stdout.flush()
+
+
+def timed(function, *args):
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
+
+
+def write_default_copy(folder: Path) -> Path:
+    """A copy of the default corpus that the benchmark may edit."""
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for file in (ROOT / "corpus").glob("*.md"):
+        (corpus / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    return corpus
+
+
+def run_cli(args: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run `faqbot ARGS` in a fresh process; returns (wall seconds, peak RSS in MB of that process)."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the (large) parent across fork+exec.
+    code = ("import sys; from bot.cli import main; code = main(sys.argv[1:]); "
+            "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0], file=sys.stderr); "
+            "sys.exit(code)")
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})})
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"faqbot {' '.join(args)} failed:\n{result.stderr}")
+    return elapsed, int(result.stderr.strip().splitlines()[-1]) / 1024
+
+
+def default_corpus(repeat: int) -> None:
+    from bot.embedder import Embedder
+    from bot.engine import FAQBot, open_query_encoder
+    from bot.index import build_index, load_index
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = write_default_copy(Path(tmp))
+        settings = load_settings(corpus=corpus, index_dir=Path(tmp) / "index", answer_cache_size=0)
+        embedder = Embedder(settings.model)
+        entries = load_corpus(corpus)
+        build, full = timed(build_index, entries, settings, embedder, corpus_fingerprint(corpus), False)
+        views = json.loads((build / "manifest.json").read_text())["views"]
+        first = corpus / sorted(p.name for p in corpus.glob("*.md"))[0]
+        first.write_text(first.read_text().replace("Yes, self-study is possible", "Yes, self-study is entirely possible"))
+        _, incremental = timed(build_index, load_corpus(corpus), settings, embedder, corpus_fingerprint(corpus), False)
+
+        index = load_index(settings.index_path)
+        torch_bot = FAQBot(settings, embedder, index)
+        onnx_bot = FAQBot(settings, open_query_encoder(settings, index, lambda: embedder), index)
+        latencies = {"onnx": [], "torch": []}
+        for _ in range(repeat):  # interleaved, so both paths see the same machine load
+            for question in QUESTIONS:
+                for name, bot in (("onnx", onnx_bot), ("torch", torch_bot)):
+                    started = time.perf_counter()
+                    bot.ask(question)
+                    latencies[name].append((time.perf_counter() - started) * 1000)
+        cached_bot = FAQBot(settings.replace(answer_cache_size=256), onnx_bot.embedder, index)
+        cached_bot.ask(QUESTIONS[0])
+        cached = []
+        for _ in range(200):
+            started = time.perf_counter()
+            cached_bot.ask(QUESTIONS[0])
+            cached.append((time.perf_counter() - started) * 1000)
+
+        index_args = ["ask", "What is the APM PFQ?", "--json", "--corpus", str(corpus), "--index", str(settings.index_path)]
+        cold = {name: [run_cli(index_args, {"FAQBOT_QUERY_ENCODER": name}) for _ in range(repeat)]
+                for name in ("auto", "torch")}
+
+    onnx_median, torch_median = statistics.median(latencies["onnx"]), statistics.median(latencies["torch"])
+    table(f"Default corpus ({len(entries)} entries, {views} views)", [
+        ("index build, full (torch, 2 threads)", f"{full:.2f} s = {len(entries) / full:.0f} entries/s ({views / full:.0f} views/s)"),
+        ("index build after editing one entry", f"{incremental:.2f} s ({full / incremental:.0f}x faster)"),
+        ("warm ask, ONNX encoder: median / p95", f"{onnx_median:.2f} ms / {percentile(latencies['onnx'], 95):.2f} ms"),
+        ("warm ask, torch encoder: median / p95", f"{torch_median:.2f} ms / {percentile(latencies['torch'], 95):.2f} ms"),
+        ("ONNX / torch, same run", f"{onnx_median / torch_median:.2f}x"),
+        ("repeated question (answer cache)", f"{statistics.median(cached) * 1000:.0f} µs median"),
+        ("cold start to first answer, ONNX (`faqbot ask`)", f"{statistics.median(c[0] for c in cold['auto']):.2f} s"),
+        ("cold start to first answer, torch", f"{statistics.median(c[0] for c in cold['torch']):.2f} s"),
+        ("peak memory of `faqbot ask`, ONNX / torch",
+         f"{max(c[1] for c in cold['auto']):.0f} MB / {max(c[1] for c in cold['torch']):.0f} MB RSS"),
+    ])
+
+
+def load_test(clients: int = 32, per_client: int = 50, time_limit: float = 60.0) -> None:
+    """32 clients on loopback asking distinct questions and voting; bounded in count and time."""
+    from tests.conftest import free_port, wait_for_http
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        env = {**os.environ, "FAQBOT_RATE_LIMIT_PER_MINUTE": "0", "FAQBOT_DATA_DIR": f"{tmp}/data"}
+        index = f"{tmp}/index"
+        server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port), "--index", index],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_http(base + "/api/health", server, timeout=300)
+            deadline = time.monotonic() + time_limit
+            latencies, errors, votes = [], [], [0]
+            lock = threading.Lock()
+
+            def post(path, body):
+                request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                                 headers={"content-type": "application/json"})
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status, json.loads(response.read())
+
+            def client(number):
+                for i in range(per_client):
+                    if time.monotonic() > deadline:
+                        return
+                    question = f"{QUESTIONS[(number * per_client + i) % len(QUESTIONS)]} ({number}-{i})"
+                    started = time.perf_counter()
+                    try:
+                        status, body = post("/api/ask", {"question": question})
+                        ok = status == 200 and "answered" in body
+                    except Exception as exc:  # noqa: BLE001 - every failure is counted
+                        ok, body = False, repr(exc)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    with lock:
+                        (latencies.append(elapsed) if ok else errors.append(body))
+                    if i % 5 == 0:
+                        try:
+                            post("/api/feedback", {"question": question, "answer": "a", "cited_ids": [], "vote": "up"})
+                            with lock:
+                                votes[0] += 1
+                        except Exception as exc:  # noqa: BLE001
+                            with lock:
+                                errors.append(repr(exc))
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                list(pool.map(client, range(clients)))
+            wall = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        from bot.feedback import FeedbackStore
+
+        stored = len([r for r in FeedbackStore(Path(tmp) / "data").rows() if r["kind"] == "vote"])
+    table(f"`/api/ask` under load ({clients} concurrent clients, loopback, ONNX encoder)", [
+        ("questions answered", f"{len(latencies)} in {wall:.1f} s = {len(latencies) / wall:.0f} questions/s"),
+        ("latency median / p95", f"{statistics.median(latencies):.1f} ms / {percentile(latencies, 95):.1f} ms"),
+        ("errors", str(len(errors))),
+        ("votes sent concurrently / rows stored", f"{votes[0]} / {stored}"),
+    ])
+
+
+def incremental_at_scale(entries_count: int = 10_000) -> None:
+    from bot.embedder import Embedder
+    from bot.index import build_index
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "faq.jsonl"
+        rows = [{"id": f"e{i}", "question": f"How do I change setting {i} in the {i % 97} panel?",
+                 "answer": f"Open the {i % 97} panel, find setting {i} and choose a new value, then save."}
+                for i in range(entries_count)]
+        corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        settings = load_settings(corpus=corpus, index_dir=Path(tmp) / "index")
+        embedder = Embedder(settings.model)
+        _, full = timed(build_index, load_corpus(corpus), settings, embedder, corpus_fingerprint(corpus), False)
+        rows[entries_count // 2]["answer"] = "This setting moved to the account page."
+        corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        build, one = timed(build_index, load_corpus(corpus), settings, embedder, corpus_fingerprint(corpus), False)
+        manifest = json.loads((build / "manifest.json").read_text())
+    table(f"Incremental reindex ({entries_count:,} entries, {manifest['views']:,} views)", [
+        ("full build", f"{full:.1f} s = {entries_count / full:.0f} entries/s"),
+        ("rebuild after editing one entry", f"{one:.2f} s ({manifest['views_embedded']} view embedded, "
+                                            f"{manifest['views_reused']:,} reused)"),
+        ("speed-up", f"{full / one:.0f}x"),
+    ])
+
+
+def synthetic_vectors(base: np.ndarray, count: int, rng: np.random.Generator, noise: float = 0.03) -> np.ndarray:
+    """Vectors that cluster like text embeddings: a random mix of two real embeddings plus noise."""
+    out = np.empty((count, base.shape[1]), dtype=np.float32)
+    for start in range(0, count, 100_000):
+        n = min(100_000, count - start)
+        i, j = rng.integers(0, len(base), n), rng.integers(0, len(base), n)
+        a = rng.uniform(0.5, 1.0, (n, 1)).astype(np.float32)
+        block = a * base[i] + (1 - a) * base[j] + rng.normal(0, noise, (n, base.shape[1])).astype(np.float32)
+        out[start:start + n] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def scale(sizes: list[int], queries: int = 100) -> None:
+    import faiss
+
+    from bot.embedder import Embedder
+    from bot.index import LoadedIndex, View, describe_vector_index, make_vector_index, stored_vectors
+    from bot.retriever import Retriever
+
+    settings = load_settings()
+    stackfaq = ROOT.parent / "shared/data/stackfaq/faq.jsonl"
+    texts = [e.question for e in load_corpus(ROOT / "corpus")] + [e.answer[:500] for e in load_corpus(ROOT / "corpus")]
+    if stackfaq.is_file():
+        rows = [json.loads(line) for line in stackfaq.open()]
+        texts += [r["question"] for r in rows] + [r["answer"][:500] for r in rows]
+    base = Embedder(settings.model).encode(texts)
+    rng = np.random.default_rng(7)
+    rows = []
+    for size in sizes:
+        vectors = synthetic_vectors(base, size, rng)
+        query_vectors = synthetic_vectors(base, queries, rng)
+        index, build_seconds = timed(make_vector_index, vectors, settings)
+        index_bytes = faiss.serialize_index(index).nbytes if size <= 200_000 else _approx_bytes(index)
+        # A minimal LoadedIndex: one question view per synthetic entry, searched by the real retriever.
+        entries = [Entry(id=str(i), question="", answer="") for i in range(size)]
+        views = [View(i, "q", "") for i in range(size)]
+        rows_by_entry = list(np.arange(size, dtype=np.int64).reshape(-1, 1))
+        loaded = LoadedIndex(Path("."), {}, entries, views, index, stored_vectors(index), rows_by_entry,
+                             np.ones(size, dtype=bool), None)
+        retriever = Retriever(loaded, None, settings.question_weight, "dense", 0.0)
+        for q in query_vectors[:5]:
+            retriever.search_vector(q, 10)
+        latencies, found = [], []
+        for q in query_vectors:
+            started = time.perf_counter()
+            hits = retriever.search_vector(q, 10)
+            latencies.append((time.perf_counter() - started) * 1000)
+            found.append([int(h.entry.id) for h in hits])
+        exact = faiss.IndexFlatIP(vectors.shape[1])
+        exact.add(vectors)
+        _, truth = exact.search(query_vectors, 10)
+        recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth.tolist())])
+        rows.append((size, describe_vector_index(index), build_seconds, index_bytes / size,
+                     statistics.median(latencies), percentile(latencies, 95), recall))
+        del entries, views, rows_by_entry, loaded, retriever, index, exact, vectors
+    print("\n### Scale (synthetic passages, one view each; search through the bot's retriever, top 10)\n")
+    print("| passages | index chosen | build | index bytes / passage | search median / p95 | recall@10 vs exact |")
+    print("|---|---|---|---|---|---|")
+    for size, kind, build_seconds, per, median, p95, recall in rows:
+        print(f"| {size:,} | {kind} | {build_seconds:.1f} s | {per:.0f} | {median:.2f} ms / {p95:.2f} ms | {recall:.3f} |")
+    sys.stdout.flush()
+
+
+def _approx_bytes(index) -> float:
+    """Memory of an index too big to serialise just to measure: vectors plus graph links."""
+    import faiss
+
+    if isinstance(index, faiss.IndexHNSW):
+        return index.ntotal * (index.d * 4 + faiss.vector_to_array(index.hnsw.neighbors).nbytes / index.ntotal)
+    return index.ntotal * index.d * 4
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000,1000000", help="passage counts for the scale table")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the latency and cold-start runs")
+    parser.add_argument("--quick", action="store_true", help="small sizes and one round: a smoke run")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.quick:
+        sizes, args.repeat = [1000, 20_000], 1
+    started = time.perf_counter()
+    print(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    default_corpus(args.repeat)
+    load_test(per_client=10 if args.quick else 50)
+    incremental_at_scale(1000 if args.quick else 10_000)
+    scale(sizes)
+    print(f"\nBenchmark run time: {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
