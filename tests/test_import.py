@@ -544,19 +544,14 @@ def _zip(files: dict[str, str]) -> bytes:
 
 
 def _xlsx(rows: list[list[str]]) -> bytes:
-    """A minimal Excel workbook: one sheet of shared strings, as Excel itself writes them."""
-    strings = [cell for row in rows for cell in row]
-    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    rel_ns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
-    sheet_rows = "".join(
-        f'<row r="{r}">' + "".join(f'<c r="{chr(65 + c)}{r}" t="s"><v>{strings.index(cell)}</v></c>'
-                                   for c, cell in enumerate(row)) + "</row>"
-        for r, row in enumerate(rows, start=1))
-    return _zip({
-        "[Content_Types].xml": "<Types/>",
-        "xl/workbook.xml": f'<workbook {ns} {rel_ns}><sheets><sheet name="FAQ" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                                      '<Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": f"<worksheet {ns}><sheetData>{sheet_rows}</sheetData></worksheet>",
-        "xl/sharedStrings.xml": f"<sst {ns}>" + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>",
-    })
+    """A real Excel workbook with one sheet, written by openpyxl."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
