@@ -294,11 +294,11 @@ def scale(sizes: list[int], queries: int = 100) -> None:
 
 
 def _approx_bytes(index) -> float:
-    """Memory of an index too big to serialise just to measure: vectors plus graph links."""
+    """Memory of an index too big to serialise just to measure: vectors, their ids, centroids."""
     import faiss
 
-    if isinstance(index, faiss.IndexHNSW):
-        return index.ntotal * (index.d * 4 + faiss.vector_to_array(index.hnsw.neighbors).nbytes / index.ntotal)
+    if isinstance(index, faiss.IndexIVF):
+        return index.ntotal * (index.d * 4 + 8) + index.nlist * index.d * 4
     return index.ntotal * index.d * 4
 
 

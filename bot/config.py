@@ -65,12 +65,11 @@ class Settings:
     query_encoder: str = "auto"
     # Recent answers kept in memory; repeated questions are answered from here. 0 turns it off.
     answer_cache_size: int = 256
-    # From this many searchable views on, search uses an approximate HNSW graph instead of exact
-    # flat search; its size and search effort below (see benchmarks/speed.py for recall and speed).
-    ann_min_views: int = 50_000
-    hnsw_m: int = 32
-    hnsw_ef_construction: int = 40
-    hnsw_ef_search: int = 128
+    # From this many searchable views on, search uses an approximate inverted-file (IVF) index
+    # instead of exact flat search, probing this many of its lists per question (more: higher
+    # recall, slower). Recall against exact search is measured in benchmarks/speed.py.
+    ann_min_views: int = 20_000
+    ivf_nprobe: int = 16
     # Long answers are split into passages of about this many words for embedding.
     passage_words: int = 120
     # Longer questions are refused politely rather than silently cut.

@@ -210,10 +210,12 @@ def test_large_corpora_get_an_approximate_index_that_still_finds_the_answer(tmp_
                                     "answer": "Yes, refunds are paid within 14 days of a return."}]
     corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
     # The threshold is a setting: lowered here so a small corpus takes the large-corpus path.
-    settings = load_settings(corpus=corpus, index_dir=tmp_path / "index", ann_min_views=50, hnsw_ef_search=77)
+    settings = load_settings(corpus=corpus, index_dir=tmp_path / "index", ann_min_views=50, ivf_nprobe=2)
     build_index(load_corpus(corpus), settings, embedder, corpus_fingerprint(corpus), progress=False)
     loaded = load_index(settings.index_path)
-    assert isinstance(loaded.faiss_index, faiss.IndexHNSW) and loaded.faiss_index.hnsw.efSearch == 77
-    assert loaded.manifest["faiss_index"].startswith("IndexHNSWFlat(M=32")
-    assert np.allclose(loaded.vectors, embedder.encode([v.text for v in loaded.views]), atol=1e-5)
+    assert isinstance(loaded.faiss_index, faiss.IndexIVFFlat) and loaded.faiss_index.nprobe == 2
+    assert loaded.manifest["faiss_index"] == "IndexIVFFlat(nlist=2, nprobe=2)"
+    fresh = embedder.encode([v.text for v in loaded.views])
+    assert np.allclose(loaded.vectors[[3, 0, 81]], fresh[[3, 0, 81]], atol=1e-5)
+    assert np.allclose(np.asarray(loaded.vectors), fresh, atol=1e-5)
     assert FAQBot(settings, embedder, loaded).retriever.search("how do refunds work?", 1)[0].entry.id == "refund"
