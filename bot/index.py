@@ -188,7 +188,8 @@ def embed_with_cache(texts: list[str], embedder, cache_path: Path, progress: boo
         vectors[missing] = fresh
     tmp = cache_path.with_name(f".{cache_path.name}.tmp")
     with open(tmp, "wb") as handle:
-        np.savez(handle, keys=np.array(keys, dtype="S16"), vectors=vectors)
+        # "V16", not "S16": numpy strips trailing zero bytes from "S" strings, which would lose keys.
+        np.savez(handle, keys=np.array(keys, dtype="V16"), vectors=vectors)
     os.replace(tmp, cache_path)
     return vectors, len(texts) - len(missing)
 
@@ -215,8 +216,12 @@ def make_vector_index(vectors: np.ndarray, settings):
     quantizer = faiss.IndexFlatIP(dimension)
     index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
     sample = np.random.default_rng(0).choice(count, size=min(count, max(64 * nlist, 100_000)), replace=False)
-    index.train(vectors[np.sort(sample)])
-    index.add(vectors)
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # training and adding are bulk work: use every core
+    try:
+        index.train(vectors[np.sort(sample)])
+        index.add(vectors)
+    finally:
+        faiss.omp_set_num_threads(1)
     index.nprobe = settings.ivf_nprobe
     return index
 
@@ -311,6 +316,9 @@ def load_index(root: Path) -> LoadedIndex:
         raise IndexCorrupt(f"index at {build} is inconsistent (vectors {index.ntotal}, views {len(views)}, "
                            f"entries {len(entries)} vs manifest {manifest.get('entries')}); {fix}")
     configure_search(index, manifest)
+    # One question at a time is searched: FAISS's OpenMP threads only add hand-off cost there, and
+    # their spinning slows the query encoder running beside them (measured: 7.2 -> 4.5 ms an ask).
+    faiss.omp_set_num_threads(1)
     vectors = stored_vectors(index)
     entry_of_view = np.fromiter((v.entry for v in views), dtype=np.int64, count=len(views))
     order = np.argsort(entry_of_view, kind="stable")

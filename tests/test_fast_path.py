@@ -219,3 +219,16 @@ def test_large_corpora_get_an_approximate_index_that_still_finds_the_answer(tmp_
     assert np.allclose(loaded.vectors[[3, 0, 81]], fresh[[3, 0, 81]], atol=1e-5)
     assert np.allclose(np.asarray(loaded.vectors), fresh, atol=1e-5)
     assert FAQBot(settings, embedder, loaded).retriever.search("how do refunds work?", 1)[0].entry.id == "refund"
+
+
+def test_embedding_cache_keeps_every_key(tmp_path, embedder):
+    # Texts whose cache keys end in zero bytes must survive the round trip through the cache file.
+    from bot.index import _cache_key, embed_with_cache
+
+    texts = [f"text number {i}" for i in range(3000)]
+    assert any(_cache_key(embedder.name, t).endswith(b"\0") for t in texts)
+    cache = tmp_path / "cache.npz"
+    _, reused = embed_with_cache(texts, embedder, cache, progress=False)
+    assert reused == 0
+    _, reused = embed_with_cache(texts, embedder, cache, progress=False)
+    assert reused == len(texts)
