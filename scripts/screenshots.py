@@ -29,7 +29,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from bot.config import DEFAULT_CORPUS  # noqa: E402
 from bot.demo_site import demo_page  # noqa: E402
-from tests.browser import HostSite, NetworkGuard, launch_chromium, running_bot  # noqa: E402
+from tests.browser import HostSite, NetworkGuard, ask, launch_chromium, running_bot  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -42,13 +42,6 @@ def wait_for_reply(chat, text: str) -> None:
     expect(chat.locator("#faqbot-chat [data-testid=bot]").filter(has_text=text).first).to_be_visible()
     expect(chat.locator("#faqbot-chat button[aria-label=Like]").first).to_be_visible()
     expect(chat.locator("#faqbot-input textarea")).to_be_editable()
-
-
-def ask(chat, question: str) -> None:
-    box = chat.locator("#faqbot-input textarea")
-    expect(box).to_be_editable()
-    box.fill(question)
-    box.press("Enter")
 
 
 def chat_screenshot(browser, bot_url: str, path: Path) -> list[str]:

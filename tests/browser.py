@@ -32,6 +32,16 @@ NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
 INNER_SCHEMES = {"data", "blob", "about"}
 
 
+def ask(scope, question: str) -> None:
+    """Type a question into the chat (a page or a frame locator) and send it with Enter."""
+    from playwright.sync_api import expect
+
+    box = scope.locator("#faqbot-input textarea")
+    expect(box).to_be_editable()
+    box.fill(question)
+    box.press("Enter")
+
+
 def launch_chromium(playwright):
     """The system Chromium (never `playwright install`: it downloads a browser)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -21,7 +21,7 @@ from playwright.sync_api import expect, sync_playwright
 from bot.config import DEFAULT_CORPUS
 from bot.corpus import load_corpus
 from bot.demo_site import demo_page
-from tests.browser import (HostSite, NetworkGuard, is_local, launch_chromium, start_bot, stop_bot, wait_bot,
+from tests.browser import (HostSite, NetworkGuard, ask, is_local, launch_chromium, start_bot, stop_bot, wait_bot,
                            without_widget)
 from tests.conftest import free_port
 
@@ -163,14 +163,6 @@ def page(new_context):
 def open_chat(page, url):
     page.goto(url)
     expect(page.locator("#faqbot-input textarea")).to_be_editable()
-
-
-def ask(scope, question: str) -> None:
-    """Type a question into the chat (a page or a frame locator) and send it with Enter."""
-    box = scope.locator("#faqbot-input textarea")
-    expect(box).to_be_editable()
-    box.fill(question)
-    box.press("Enter")
 
 
 def bot_message(scope, text: str):
