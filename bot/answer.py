@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.corpus.model import Entry
+
+if TYPE_CHECKING:
+    from bot.retrievers import Hit
 
 SNIPPET_CHARS = 200
 NOT_IN_FAQ = "Sorry, our FAQ doesn't cover that, so I won't guess an answer."
@@ -62,7 +68,7 @@ def confidence_of(score: float, threshold: float, slope: float) -> float:
     return 1.0 / (1.0 + math.exp(-slope * (score - threshold)))
 
 
-def snippet_of(entry, limit: int = SNIPPET_CHARS) -> str:
+def snippet_of(entry: Entry, limit: int = SNIPPET_CHARS) -> str:
     text = " ".join(entry.answer.split())
     if len(text) <= limit:
         return text
@@ -78,13 +84,22 @@ def cite(text: str, number: int) -> str:
     return "\n\n".join(f"{p} [{number}]" for p in tidy)
 
 
-def compose(question: str, hits: list, settings, top_k: int) -> Answer:
-    """Decide whether the FAQ answers ``question`` and write the answer from the ``hits``."""
+def compose(question: str, hits: list[Hit], top_k: int, threshold: float, slope: float, margin: float) -> Answer:
+    """Decide whether the FAQ answers ``question`` and write the answer from the ``hits``.
+
+    Args:
+        question: the cleaned question.
+        hits: entries ranked best first (bot.retrievers).
+        top_k: most sources and suggestions to give.
+        threshold: the score an answer needs (below it: "not in our FAQ" and suggestions).
+        slope: steepness of the score -> confidence curve around the threshold.
+        margin: a second entry is cited too when it passes the threshold this close to the best.
+    """
     if not hits:
         return Answer(question, False, NOT_IN_FAQ, 0.0)
     best = hits[0]
-    confidence = round(confidence_of(best.score, settings.answer_threshold, settings.confidence_slope), 4)
-    answered = best.score >= settings.answer_threshold
+    confidence = round(confidence_of(best.score, threshold, slope), 4)
+    answered = best.score >= threshold
     if not answered:
         suggestions = [Suggestion(h.entry.id, h.entry.question) for h in hits[:top_k]]
         return Answer(question, False, NOT_IN_FAQ, confidence, [], suggestions)
@@ -92,7 +107,7 @@ def compose(question: str, hits: list, settings, top_k: int) -> Answer:
     cited = [best]
     for hit in hits[1:top_k]:
         # A second source only where it clearly applies too: above the threshold and nearly as close.
-        if hit.score >= settings.answer_threshold and best.score - hit.score <= settings.second_answer_margin:
+        if hit.score >= threshold and best.score - hit.score <= margin:
             cited.append(hit)
             break
     parts = [cite(best.entry.answer, 1)]

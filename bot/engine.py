@@ -4,15 +4,15 @@ Opening makes sure the index matches the corpus (building or rebuilding it, and 
 loads the query encoder once: the ONNX export of the model when one has been verified (no torch
 import at all), else the sentence-transformers model. ``ask`` is then cheap and thread-safe.
 
-A running bot can switch to a newer build of its index (``reload``): the new index is loaded
-beside the old one and swapped in with one assignment, so requests in flight finish on the
-index they started with and no request ever sees half of each.
+A running bot can switch to a newer build of its index or to changed settings (``reload``): the
+new state is made beside the old one and swapped in with one assignment, so requests in flight
+finish on the state they started with and no request ever sees half of each.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -21,19 +21,26 @@ from typing import Callable
 from bot.answer import Answer, compose
 from bot.config import Settings
 from bot.corpus import corpus_fingerprint, load_corpus
-from bot.index import IndexMismatch, build_index, build_signature, current_build, load_index, read_manifest
-from bot.retriever import Retriever
+from bot.encoders import DocumentEncoder, QueryEncoder, open_query_encoder
+from bot.errors import UserError
+from bot.index import IndexMismatch, LoadedIndex, build_index, build_signature, current_build, load_index, read_manifest
+from bot.retrievers import Hit, Retriever, make_retriever
+
+MAX_TOP_K = 20
 
 
-class QuestionError(ValueError):
+class QuestionError(UserError):
     """The question cannot be asked as given (empty, too long); the message is for the user."""
 
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    prefix = ""
 
 
-def clean_question(question, max_chars: int) -> str:
+# What the bot does on its own (building an index, falling back to torch) is said here; the
+# command line shows it on stderr (bot/cli/output.py).
+_log = logging.getLogger("faqbot").info
+
+
+def clean_question(question: object, max_chars: int) -> str:
     if not isinstance(question, str):
         raise QuestionError("The question must be text.")
     # Control characters (other than spaces) carry no meaning and can upset terminals and logs.
@@ -45,8 +52,8 @@ def clean_question(question, max_chars: int) -> str:
     return text
 
 
-def ensure_index(settings: Settings, embedder_factory: Callable, log: Callable[[str], None] = _stderr,
-                 progress: bool = True) -> str:
+def ensure_index(settings: Settings, embedder_factory: Callable[[], DocumentEncoder],
+                 log: Callable[[str], None] = _log, progress: bool = True) -> str:
     """Build the index if it is missing or stale. Returns what was done: "fresh", "built" or "rebuilt"."""
     fingerprint = corpus_fingerprint(settings.corpus)
     manifest = read_manifest(settings.index_path)
@@ -66,61 +73,50 @@ def ensure_index(settings: Settings, embedder_factory: Callable, log: Callable[[
     return "built" if manifest is None else "rebuilt"
 
 
-def open_query_encoder(settings: Settings, index, get_embedder: Callable, log: Callable[[str], None] = _stderr):
-    """The fastest trustworthy way to embed questions with the configured model.
+def retriever_for(settings: Settings, index: LoadedIndex, encoder: QueryEncoder, method: str | None = None) -> Retriever:
+    """The retriever the settings ask for (or ``method`` instead), over ``index``."""
+    return make_retriever(method or settings.retriever, index, encoder, settings.question_weight,
+                          settings.lexical_weight)
 
-    ``query_encoder = "auto"`` (default) uses the ONNX export kept beside the index, exporting and
-    verifying it once if missing; "torch" always uses sentence-transformers. An export that fails
-    or disagrees with torch (cosine below 0.999 on the index's own texts) is not used.
-    """
-    if settings.query_encoder == "torch":
-        return get_embedder()
-    from bot import onnx_encoder
-    from bot.embedder import resolve_model_path
 
-    model_path = resolve_model_path(settings.model)
-    folder = onnx_encoder.export_folder(settings.index_path, settings.model)
-    encoder = onnx_encoder.load_verified(folder, model_path, settings.model)
-    if encoder is not None:
-        return encoder
-    try:
-        record = onnx_encoder.export(model_path, settings.model, get_embedder(), folder,
-                                     [v.text for v in index.views[:200]])
-    except Exception as exc:  # a missing onnx package or an exporter problem: torch still works
-        log(f"Could not export the model for fast queries ({type(exc).__name__}: {exc}); using torch.")
-        return get_embedder()
-    if not record["ok"]:
-        log(f"The exported model disagrees with torch (cosine {record['min_cosine']}); using torch.")
-        return get_embedder()
-    return onnx_encoder.load_verified(folder, model_path, settings.model)
+def query_encoder_for(settings: Settings, index: LoadedIndex, get_embedder: Callable[[], DocumentEncoder],
+                      log: Callable[[str], None] = _log) -> QueryEncoder:
+    """The query encoder the settings ask for, verified on the index's own texts when new."""
+    return open_query_encoder(settings.query_encoder, settings.model, settings.exports_path,
+                              [v.text for v in index.views[:200]], get_embedder, log)
 
 
 @dataclass
 class _Served:
-    """Everything an answer depends on, swapped as one unit when the index is reloaded."""
+    """Everything an answer depends on, swapped as one unit on reload."""
 
-    index: object
+    settings: Settings
+    index: LoadedIndex
     retriever: Retriever
     entries_by_id: dict
     answers: OrderedDict = field(default_factory=OrderedDict)  # recent answers, most recent last
 
 
 class FAQBot:
-    def __init__(self, settings: Settings, embedder, index):
-        """``embedder`` is anything with ``encode_query(text) -> vector``: the ONNX encoder or the
-        sentence-transformers Embedder."""
-        self.settings = settings
-        self.embedder = embedder
-        self._served = self._serve(index)
+    def __init__(self, settings: Settings, encoder: QueryEncoder, index: LoadedIndex,
+                 settings_source: Callable[[], Settings] | None = None):
+        """``encoder`` embeds questions (the ONNX encoder or the sentence-transformers one).
+        ``settings_source``, if given, re-reads the settings on ``reload``."""
+        self.encoder = encoder
+        self._settings_source = settings_source
+        self._served = self._serve(settings, index)
         self._cache_lock = threading.Lock()
         self._reload_lock = threading.Lock()
 
-    def _serve(self, index) -> _Served:
-        return _Served(index, Retriever.from_settings(index, self.embedder, self.settings),
-                       {e.id: e for e in index.entries})
+    def _serve(self, settings: Settings, index: LoadedIndex) -> _Served:
+        return _Served(settings, index, retriever_for(settings, index, self.encoder), {e.id: e for e in index.entries})
 
     @property
-    def index(self):
+    def settings(self) -> Settings:
+        return self._served.settings
+
+    @property
+    def index(self) -> LoadedIndex:
         return self._served.index
 
     @property
@@ -131,42 +127,49 @@ class FAQBot:
         return self._served.entries_by_id.get(entry_id)
 
     @classmethod
-    def open(cls, settings: Settings, log: Callable[[str], None] = _stderr, progress: bool = True) -> "FAQBot":
+    def open(cls, settings: Settings, log: Callable[[str], None] = _log, progress: bool = True,
+             settings_source: Callable[[], Settings] | None = None) -> "FAQBot":
         embedder = None
 
-        def get_embedder():
+        def get_embedder() -> DocumentEncoder:
             nonlocal embedder
             if embedder is None:
-                from bot.embedder import Embedder
+                from bot.encoders.torch_encoder import Embedder
 
                 embedder = Embedder(settings.model)
             return embedder
 
         ensure_index(settings, get_embedder, log, progress)
         index = load_index(settings.index_path)
-        return cls(settings, open_query_encoder(settings, index, get_embedder, log), index)
+        return cls(settings, query_encoder_for(settings, index, get_embedder, log), index, settings_source)
 
     def reload(self) -> bool:
-        """Serve the index's current build if it is not the one being served. Returns whether
-        it switched. A build made with another model is refused (IndexMismatch)."""
+        """Serve the index's current build and the current settings if either is not the one
+        being served. Returns whether anything changed. Settings that need the model or another
+        corpus (model, corpus, index folder, home, query encoder) are refused (IndexMismatch):
+        those need a restart. A settings file that no longer reads raises ConfigError."""
         with self._reload_lock:
-            build = current_build(self.settings.index_path)
-            if build is None or build == self._served.index.path:
+            served = self._served
+            settings = self._settings_source() if self._settings_source else served.settings
+            fixed = ("model", "corpus", "index_path", "exports_path", "query_encoder")
+            moved = [name for name in fixed if getattr(settings, name) != getattr(served.settings, name)]
+            if moved:
+                raise IndexMismatch(f"changed settings need a restart of the server: {', '.join(moved)}")
+            build = current_build(settings.index_path)
+            new_build = build is not None and build != served.index.path
+            if not new_build and settings == served.settings:
                 return False
-            index = load_index(self.settings.index_path)
-            if index.manifest.get("model") != self._served.index.manifest.get("model"):
+            index = load_index(settings.index_path) if new_build else served.index
+            if index.manifest.get("model") != served.index.manifest.get("model"):
                 raise IndexMismatch(f"the new build at {index.path} uses model {index.manifest.get('model')!r}, "
                                     "not the one this server loaded; restart the server to switch models")
-            self._served = self._serve(index)  # one assignment: requests see the old or the new, never a mix
+            self._served = self._serve(settings, index)  # one assignment: requests see the old or the new
             return True
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer ``question`` from the FAQ. Raises QuestionError for unusable input."""
-        text = clean_question(question, self.settings.max_question_chars)
-        top_k = self.settings.top_k if top_k is None else top_k
-        if not 1 <= top_k <= 20:
-            raise QuestionError("top_k must be between 1 and 20.")
         served = self._served
+        text, top_k = self._check(question, top_k, served.settings)
         # Visitors ask the same few questions again and again: recent answers are kept.
         key = (text.casefold(), top_k)
         with self._cache_lock:
@@ -174,14 +177,38 @@ class FAQBot:
             if answer is not None:
                 served.answers.move_to_end(key)
         if answer is None:
-            hits = served.retriever.search(text, k=max(top_k, 2) + 1)
-            answer = compose(text, hits, self.settings, top_k)
-            if self.settings.answer_cache_size > 0:
+            answer, _ = self._answer(served, served.retriever, text, top_k, max(top_k, 2) + 1)
+            if served.settings.answer_cache_size > 0:
                 with self._cache_lock:
                     served.answers[key] = answer
-                    while len(served.answers) > self.settings.answer_cache_size:
+                    while len(served.answers) > served.settings.answer_cache_size:
                         served.answers.popitem(last=False)
         if answer.question != text:  # a cached answer to the same question in other letter case
             answer = Answer(text, answer.answered, answer.answer, answer.confidence, answer.citations,
                             answer.suggestions)
         return answer
+
+    def ask_ranked(self, question: str, depth: int, method: str | None = None) -> tuple[Answer, list[Hit]]:
+        """``ask`` without its cache, also returning the ranking to ``depth`` entries, with the
+        configured retriever or ``method``: what evaluation measures."""
+        served = self._served
+        text, top_k = self._check(question, None, served.settings)
+        retriever = served.retriever if method in (None, served.retriever.name) else \
+            retriever_for(served.settings, served.index, self.encoder, method)
+        return self._answer(served, retriever, text, top_k, max(depth, top_k + 1))
+
+    @staticmethod
+    def _check(question: str, top_k: int | None, settings: Settings) -> tuple[str, int]:
+        text = clean_question(question, settings.max_question_chars)
+        top_k = settings.top_k if top_k is None else top_k
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise QuestionError(f"top_k must be between 1 and {MAX_TOP_K}.")
+        return text, top_k
+
+    @staticmethod
+    def _answer(served: _Served, retriever: Retriever, text: str, top_k: int, depth: int) -> tuple[Answer, list[Hit]]:
+        hits = retriever.search(text, k=depth)
+        settings = served.settings
+        answer = compose(text, hits, top_k, settings.answer_threshold, settings.confidence_slope,
+                         settings.second_answer_margin)
+        return answer, hits

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 
-from bot.importers.html_page import pairs_from_jsonld_data
-from bot.importers.pairs import Extraction, ImportFailure, Pair, clean_answer, clean_question
+from bot.importers.pairs import Extraction, ImportFailure, Pair, tidy_answer, tidy_question
+from bot.importers.structured_data import pairs_from_jsonld_data
 
 LIST_KEYS = ("qnadocuments", "qnalist", "qnas", "qna", "faqs", "faq", "items", "entries", "data", "questions",
              "knowledgebase", "kb", "records")
-QUESTION_KEYS = ("question", "q", "questions", "query", "title", "name")
+QUESTION_FIELDS = ("question", "q", "questions", "query", "title", "name")
 ANSWER_KEYS = ("answer", "a", "response", "reply", "text", "body")
 ALTERNATE_KEYS = ("alternates", "alternatequestions", "alternativequestions", "alternate_questions",
                   "alternative_questions", "alternatives", "paraphrases", "similarquestions", "also")
@@ -88,11 +88,11 @@ def _add_record(record, where: str, extraction: Extraction) -> None:
         extraction.skipped.append(f"{where}: not an object")
         return
     fields = {str(key).lower(): value for key, value in record.items()}
-    questions = _texts(_first(fields, QUESTION_KEYS))
+    questions = _texts(_first(fields, QUESTION_FIELDS))
     answer_value = _first(fields, ANSWER_KEYS)
     if isinstance(answer_value, dict):  # e.g. {"acceptedAnswer": {"text": ...}} style nesting
         answer_value = _first({str(k).lower(): v for k, v in answer_value.items()}, ANSWER_KEYS)
-    answer = clean_answer(answer_value) if isinstance(answer_value, (str, int, float)) else ""
+    answer = tidy_answer(answer_value) if isinstance(answer_value, (str, int, float)) else ""
     if not questions:
         extraction.skipped.append(f"{where}: no question")
         return
@@ -106,7 +106,7 @@ def _add_record(record, where: str, extraction: Extraction) -> None:
     extraction.pairs.append(Pair(
         questions[0], answer, alternates=alternates,
         url=source.strip() if isinstance(source, str) and source.lower().startswith(("http://", "https://")) else "",
-        category=clean_question(category) if isinstance(category, str) else _metadata_category(fields.get("metadata")),
+        category=tidy_question(category) if isinstance(category, str) else _category_in_metadata(fields.get("metadata")),
         # Numeric ids (QnA Maker's 1, 2, 3...) mean nothing outside their knowledge base.
         id=record_id if isinstance(record_id, str) and not record_id.isdigit() else "",
         where=where,
@@ -126,21 +126,21 @@ def _texts(value, split_bars: bool = False) -> list[str]:
     texts = []
     for item in items:
         if isinstance(item, dict):
-            item = _first({str(k).lower(): v for k, v in item.items()}, QUESTION_KEYS + ("value",))
+            item = _first({str(k).lower(): v for k, v in item.items()}, QUESTION_FIELDS + ("value",))
         if isinstance(item, str):
             parts = item.split("|") if split_bars else [item]
-            texts.extend(clean_question(part) for part in parts if clean_question(part))
+            texts.extend(tidy_question(part) for part in parts if tidy_question(part))
     return texts
 
 
-def _metadata_category(metadata) -> str:
+def _category_in_metadata(metadata) -> str:
     # QnA Maker: [{"name": "category", "value": "billing"}]; Azure: {"category": "billing"}.
     if isinstance(metadata, dict):
         for key, value in metadata.items():
             if str(key).lower() in ("category", "topic") and isinstance(value, str):
-                return clean_question(value)
+                return tidy_question(value)
     if isinstance(metadata, list):
         for item in metadata:
             if isinstance(item, dict) and str(item.get("name", "")).lower() in ("category", "topic"):
-                return clean_question(item.get("value", ""))
+                return tidy_question(item.get("value", ""))
     return ""

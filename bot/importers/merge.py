@@ -23,9 +23,8 @@ import dataclasses
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.corpus import Entry, normalise_question, slugify
-from bot.corpus_writer import VALID_ID
-from bot.importers.pairs import Extraction, Pair, clean_answer, clean_question, flatten_headings
+from bot.corpus.model import VALID_ID, Entry, normalise_question, slugify
+from bot.importers.pairs import Extraction, Pair, tidy_answer, tidy_question, flatten_headings
 
 # Answers shorter than this are too generic to prove that two questions are the same one.
 MIN_WORDS_TO_MERGE_BY_ANSWER = 8
@@ -152,11 +151,11 @@ class _Book:
     def add(self, pair: Pair, extraction: Extraction, category: str, report: MergeReport) -> str:
         """Fold one pair in; returns which SourceTally count it adds to."""
         label = f"{extraction.source} ({pair.where})" if pair.where else extraction.source
-        question = clean_question(pair.question)
+        question = tidy_question(pair.question)
         if not normalise_question(question):
             report.skipped.append(f"{label}: {question!r} has no words")
             return "skipped"
-        answer, flattened = flatten_headings(clean_answer(pair.answer))
+        answer, flattened = flatten_headings(tidy_answer(pair.answer))
         if flattened:
             report.notes.append(f"{label}: {question!r}: {flattened} answer line(s) started with '#' (a Markdown "
                                 "heading); kept as plain text")
@@ -165,9 +164,9 @@ class _Book:
             report.skipped.append(f"{label}: {question!r} is already in {_file_of(self.elsewhere[key])} "
                                   f"('{self.elsewhere[key].id}')")
             return "skipped"
-        alternates = [clean_question(a) for a in pair.alternates]
-        url = clean_question(pair.url)
-        category = clean_question(category or pair.category or extraction.category)
+        alternates = [tidy_question(a) for a in pair.alternates]
+        url = tidy_question(pair.url)
+        category = tidy_question(category or pair.category or extraction.category)
 
         target = self.by_question.get(key)
         if target is None:

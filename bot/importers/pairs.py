@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.errors import UserError
 
-class ImportFailure(Exception):
+
+class ImportFailure(UserError):
     """A source cannot be imported; the message is one line, names the source and says why."""
 
 
@@ -53,12 +55,12 @@ _QUESTION_WORDS = frozenset(
     "should shall may might must have has had am isn't aren't don't doesn't can't won't".split())
 
 
-def clean_question(text) -> str:
+def tidy_question(text) -> str:
     """One line, single spaces: how the corpus stores a question."""
     return " ".join(_CONTROL.sub(" ", _LINE_BREAKS.sub(" ", str(text or ""))).split())
 
 
-def clean_answer(text) -> str:
+def tidy_answer(text) -> str:
     """Plain line breaks, no trailing spaces, at most one blank line between paragraphs."""
     text = _CONTROL.sub("", _LINE_BREAKS.sub("\n", str(text or "")))
     text = "\n".join(line.rstrip() for line in text.split("\n"))

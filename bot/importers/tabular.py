@@ -15,7 +15,7 @@ import csv
 import io
 import re
 
-from bot.importers.pairs import Extraction, ImportFailure, Pair, clean_answer, clean_question
+from bot.importers.pairs import Extraction, ImportFailure, Pair, tidy_answer, tidy_question
 
 # Header names (lower case, "_" and "-" read as spaces) -> the field they fill.
 COLUMN_NAMES = {
@@ -73,7 +73,7 @@ def extract_from_rows(rows: list[tuple[int, list[str]]], name: str, kind: str) -
         if pair is None:
             continue
         pair.alternates = [a for a in ALTERNATE_SEPARATORS.split(value.get("alternates", "")) if a.strip()]
-        pair.category = value.get("category", "") or _metadata_category(value.get("metadata", ""))
+        pair.category = value.get("category", "") or _category_in_metadata_text(value.get("metadata", ""))
         pair.url = value.get("url", "") or (value.get("source", "") if _is_web_url(value.get("source", "")) else "")
         pair.id = value.get("id", "")
         if is_qna_maker:
@@ -103,7 +103,7 @@ def _without_header(rows, name: str, kind: str) -> Extraction:
 
 
 def _pair(where: str, question: str, answer: str, extraction: Extraction) -> Pair | None:
-    question, answer = clean_question(question), clean_answer(answer)
+    question, answer = tidy_question(question), tidy_answer(answer)
     if not question and not answer:
         return None
     if not question:
@@ -135,7 +135,7 @@ def _read_header(cells: list[str], name: str) -> tuple[dict[str, int], list[str]
     return columns, ignored
 
 
-def _metadata_category(metadata: str) -> str:
+def _category_in_metadata_text(metadata: str) -> str:
     # QnA Maker metadata is "key:value|key:value".
     for item in metadata.split("|"):
         key, _, value = item.partition(":")

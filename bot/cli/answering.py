@@ -1,0 +1,108 @@
+"""Commands about the FAQ and its answers: `ask`, `index`, `corpus list|check` and `info`.
+
+Heavy modules (the engine, FAISS, the model) are imported inside the commands, so that
+`faqbot --help` and `faqbot corpus check` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from bot.cli.output import EXIT_OK
+from bot.config import Settings
+from bot.corpus import load_corpus
+
+
+def add_corpus_options(parser: argparse.ArgumentParser, index: bool = True) -> None:
+    parser.add_argument("--corpus", metavar="PATH", help="corpus file or folder (default: the project's own FAQ)")
+    if index:
+        parser.add_argument("--index", dest="index_dir", metavar="DIR",
+                            help="index folder (default: <home>/index/<corpus name>)")
+
+
+def register(commands) -> None:
+    ask = commands.add_parser("ask", help="answer one question from the FAQ")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--top-k", type=int, metavar="N", help="most sources/suggestions to return (default 3)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    add_corpus_options(ask)
+    ask.set_defaults(handler=cmd_ask)
+
+    index = commands.add_parser("index", help="build the search index from the corpus")
+    add_corpus_options(index)
+    index.set_defaults(handler=cmd_index)
+
+    corpus = commands.add_parser("corpus", help="inspect the corpus")
+    actions = corpus.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list every entry")
+    listing.add_argument("--json", action="store_true", help="print the entries as JSON")
+    add_corpus_options(listing)
+    listing.set_defaults(handler=cmd_corpus)
+    check = actions.add_parser("check", help="validate the corpus without building anything")
+    add_corpus_options(check)
+    check.set_defaults(handler=cmd_corpus)
+
+    info = commands.add_parser("info", help="show the version and the corpus, index, data, config and model in use")
+    info.add_argument("--json", action="store_true", help="print the information as JSON")
+    add_corpus_options(info)
+    info.set_defaults(handler=cmd_info)
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from bot.engine import FAQBot, clean_question
+
+    clean_question(args.question, settings.max_question_chars)  # fail fast, before loading the model
+    answer = FAQBot.open(settings).ask(args.question, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.to_text())
+    return EXIT_OK
+
+
+def cmd_index(args, settings: Settings) -> int:
+    from bot.corpus import corpus_fingerprint
+    from bot.encoders.torch_encoder import Embedder
+    from bot.index import build_index
+
+    entries = load_corpus(settings.corpus, settings.duplicate_questions)  # validate before loading the model
+    started = time.perf_counter()
+    build = build_index(entries, settings, Embedder(settings.model), corpus_fingerprint(settings.corpus))
+    manifest = json.loads((build / "manifest.json").read_text())
+    elapsed = time.perf_counter() - started
+    print(f"Indexed {manifest['entries']} entries ({manifest['views']} searchable views) "
+          f"from {settings.corpus} into {settings.index_path} in {elapsed:.1f} s.")
+    return EXIT_OK
+
+
+def cmd_corpus(args, settings: Settings) -> int:
+    entries = load_corpus(settings.corpus, settings.duplicate_questions)
+    if args.corpus_command == "check":
+        print(f"{settings.corpus}: {len(entries)} entries, no problems.")
+        return EXIT_OK
+    rows = [{"id": e.id, "question": e.question, "alternates": e.alternates, "category": e.category, "url": e.url}
+            for e in entries]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(r["id"]) for r in rows)
+    for row in rows:
+        extra = f"  (+{len(row['alternates'])} alternates)" if row["alternates"] else ""
+        print(f"{row['id']:<{width}}  {row['question']}{extra}")
+    print(f"\n{len(rows)} entries in {len({r['category'] for r in rows})} categories.")
+    return EXIT_OK
+
+
+def cmd_info(args, settings: Settings) -> int:
+    from bot.info import describe
+
+    facts = describe(settings)
+    if args.json:
+        print(json.dumps(facts, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(k) for k in facts)
+    for key, value in facts.items():
+        print(f"{key + ':':<{width + 1}} {value}")
+    return EXIT_OK

@@ -1,0 +1,64 @@
+"""What a FAQ corpus is made of: entries, and the problems found while reading them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bot.errors import UserError
+
+# Ids are written bare after "id:" in Markdown and end up in URLs (/source/<id>).
+VALID_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+
+
+@dataclass
+class Entry:
+    id: str
+    question: str
+    answer: str
+    alternates: list[str] = field(default_factory=list)
+    category: str = ""
+    url: str = ""
+    # Any other fields of a JSONL row (e.g. a benchmark's thread id), kept as they came.
+    metadata: dict = field(default_factory=dict)
+    # Where the entry was defined, for error messages: "file:line".
+    origin: str = ""
+
+    @property
+    def questions(self) -> list[str]:
+        return [self.question, *self.alternates]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+
+class CorpusError(UserError):
+    """The corpus has problems; ``problems`` lists each with its file and line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def normalise_question(text: str) -> str:
+    """Key used to find the same question written twice (case, punctuation, spacing ignored)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.findall(r"\w+", text))
+
+
+def slugify(text: str) -> str:
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).casefold())
+    return "-".join(words)[:80] or "entry"

@@ -1,0 +1,84 @@
+"""What visitors thought of the answers, and what they asked that the FAQ could not answer.
+
+One SQLite table in WAL mode (readers never block the writer; concurrent requests each get their
+own short-lived connection), in the data folder of the corpus being served (feedback is kept per corpus). ``faqbot feedback export``
+turns it into CSV or JSONL for the FAQ owner.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('vote', 'unanswered')),
+    vote TEXT CHECK (vote IN ('up', 'down') OR vote IS NULL),
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    cited_ids TEXT NOT NULL,
+    channel TEXT NOT NULL
+)
+"""
+COLUMNS = ("id", "created_at", "kind", "vote", "question", "answer", "cited_ids", "channel")
+
+
+class FeedbackStore:
+    def __init__(self, data_dir: Path):
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        self.path = Path(data_dir) / "feedback.sqlite3"
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        # A generous timeout: under load, writers queue for the lock instead of failing.
+        return sqlite3.connect(self.path, timeout=30)
+
+    def _insert(self, kind: str, vote: str | None, question: str, answer: str, cited_ids: list[str],
+                channel: str) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        db = self._connect()
+        try:
+            with db:
+                db.execute(
+                    "INSERT INTO feedback (created_at, kind, vote, question, answer, cited_ids, channel) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (now, kind, vote, question, answer, json.dumps(cited_ids), channel))
+        finally:
+            db.close()
+
+    def record_vote(self, vote: str, question: str, answer: str, cited_ids: list[str], channel: str = "web") -> None:
+        if vote not in ("up", "down"):
+            raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
+        self._insert("vote", vote, question, answer, cited_ids, channel)
+
+    def record_unanswered(self, question: str, answer: str, suggestion_ids: list[str], channel: str) -> None:
+        self._insert("unanswered", None, question, answer, suggestion_ids, channel)
+
+    def rows(self) -> list[dict]:
+        db = self._connect()
+        try:
+            cursor = db.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id")
+            return [dict(zip(COLUMNS, row)) | {"cited_ids": json.loads(row[6])} for row in cursor]
+        finally:
+            db.close()
+
+    def write(self, out: TextIO, fmt: str) -> int:
+        """Write every row to ``out`` as "csv" or "jsonl"; returns how many."""
+        rows = self.rows()
+        if fmt == "jsonl":
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.DictWriter(out, fieldnames=COLUMNS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(row | {"cited_ids": " ".join(row["cited_ids"])})
+        return len(rows)

@@ -1,0 +1,205 @@
+"""The web server: one FastAPI app serving the chat page (/), the compact chat for iframes
+(/embed), the JSON API (/api/...), source pages for citations (/source/{id}), the embeddable
+widget (/widget.js) and OpenAPI docs (/docs). Every route is a thin layer over FAQBot.ask."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import re
+import socket
+import threading
+from importlib import resources
+from typing import Callable
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from bot import __version__
+from bot.config import ConfigError, Settings
+from bot.engine import FAQBot, QuestionError
+from bot.errors import UserError
+from bot.index import IndexProblem
+from bot.web.chat_ui import build_chat
+from bot.web.feedback import FeedbackStore
+from bot.web.pages import not_found_page, source_page
+from bot.web.security import SecurityMiddleware, cors_origin_regex
+
+log = logging.getLogger("faqbot")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: StrictStr
+    top_k: StrictInt | None = Field(default=None, ge=1, le=20)
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: StrictStr = Field(min_length=1, max_length=2000)
+    answer: StrictStr = Field(default="", max_length=20000)
+    cited_ids: list[StrictStr] = Field(default_factory=list, max_length=20)
+    vote: str = Field(pattern="^(up|down)$")
+
+
+# The iframe is small: drop the page margins Gradio adds around the app.
+EMBED_CSS = ".gradio-container { padding: 0 !important; } .gradio-container .main.app { padding: 6px 8px !important; }"
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def watch_index(bot: FAQBot, interval: float, stop: threading.Event) -> None:
+    """Swap in a rebuilt index (`faqbot index` run while serving) or changed settings (e.g.
+    `faqbot calibrate`) within ``interval`` seconds."""
+    while not stop.wait(interval):
+        try:
+            if bot.reload():
+                log.info(f"Now serving the index built at {bot.index.manifest['built_at']} "
+                         f"(answer threshold {bot.settings.answer_threshold:g}).")
+        except Exception as exc:  # a half-written build, a broken settings file: keep serving the old one
+            log.warning(f"Reload skipped: {exc}")
+
+
+def _static(name: str) -> str:
+    return resources.files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
+    settings = bot.settings
+    title = settings.site_title
+    app = FastAPI(title=f"{title} API", version=__version__,
+                  description="Grounded answers from a FAQ, with citations. Every answer is the FAQ's own text.")
+    origin_pattern = re.compile(cors_origin_regex(settings.allowed_origins))
+
+    @app.middleware("http")
+    async def refuse_foreign_api_calls(request: Request, call_next):
+        # CORS only stops a browser from reading the reply; a foreign site must not be able to
+        # use the bot at all, so API calls carrying another site's Origin are refused outright.
+        origin = request.headers.get("origin")
+        if origin and request.url.path.startswith("/api/"):
+            own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+            if origin != own and not origin_pattern.match(origin):
+                return JSONResponse(status_code=403, content={"error": f"Origin {origin} may not use this bot."})
+        return await call_next(request)
+
+    @app.post("/api/ask", summary="Answer a question from the FAQ")
+    def api_ask(request: AskRequest):
+        try:
+            answer = bot.ask(request.question, top_k=request.top_k)
+        except QuestionError as exc:
+            return JSONResponse(status_code=400, content={"error": str(exc)})
+        if not answer.answered and feedback is not None:
+            feedback.record_unanswered(answer.question, answer.answer, [s.id for s in answer.suggestions], "api")
+        return answer.to_json()
+
+    @app.post("/api/feedback", summary="Record a visitor's vote on an answer")
+    def api_feedback(request: FeedbackRequest):
+        if feedback is None:
+            return JSONResponse(status_code=503, content={"error": "Feedback is not being stored."})
+        feedback.record_vote(request.vote, request.question, request.answer, request.cited_ids, channel="api")
+        return {"status": "stored"}
+
+    @app.get("/api/health", summary="Is the bot up, and which index does it serve")
+    def api_health():
+        manifest = bot.index.manifest
+        return {"status": "ok", "version": __version__, "entries": manifest["entries"],
+                "index_built_at": manifest["built_at"], "model": manifest["model"],
+                "answer_threshold": bot.settings.answer_threshold}
+
+    @app.post("/api/reload", summary="Serve the newest build of the index now (from this machine only)")
+    def api_reload(request: Request):
+        if not _is_loopback(request.client.host if request.client else ""):
+            return JSONResponse(status_code=403, content={"error": "Reloading is allowed from this machine only."})
+        try:
+            switched = bot.reload()
+        except (IndexProblem, ConfigError) as exc:
+            return JSONResponse(status_code=409, content={"error": str(exc)})
+        return {"reloaded": switched, "index_built_at": bot.index.manifest["built_at"],
+                "answer_threshold": bot.settings.answer_threshold}
+
+    @app.get("/source/{entry_id}", response_class=HTMLResponse, summary="The FAQ entry a citation points to")
+    def source(entry_id: str):
+        entry = bot.entry(entry_id)
+        if entry is None:
+            return HTMLResponse(not_found_page(entry_id, title), status_code=404)
+        return HTMLResponse(source_page(entry, title))
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget():
+        return Response(_static("widget.js"), media_type="application/javascript",
+                        headers={"cache-control": "public, max-age=300"})
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_script():
+        return Response(_static("embed.js"), media_type="application/javascript")
+
+    app.add_middleware(CORSMiddleware, allow_origin_regex=origin_pattern.pattern, allow_methods=["GET", "POST"],
+                       allow_headers=["content-type"], max_age=600)
+    app.add_middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins,
+                       rate_limit_per_minute=settings.rate_limit_per_minute,
+                       max_request_bytes=settings.max_request_bytes)
+
+    # /embed before /: the mount at / would otherwise take every path under it.
+    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title, compact=True), path="/embed",
+                              footer_links=[], head='<script src="/embed.js"></script>', css=EMBED_CSS)
+    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title), path="/", footer_links=["api"])
+    return app
+
+
+class PortInUse(UserError):
+    exit_code = 1
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Take the listening socket before anything slow happens, so a busy port fails at once."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise PortInUse(f"cannot listen on {host}: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+        raise PortInUse(f"port {port} on {host} {reason}; stop what runs there or choose another with --port") \
+            from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(settings: Settings, settings_source: Callable[[], Settings] | None = None,
+          ready: Callable[[str], None] | None = None) -> None:
+    """Run the web server until interrupted. ``settings_source`` re-reads the settings on
+    reload; ``ready`` is told the chat's address once the port is taken and the bot loaded."""
+    import uvicorn
+
+    sock = bind(settings.host, settings.port)
+    bot = FAQBot.open(settings, settings_source=settings_source)
+    app = build_app(bot, FeedbackStore(settings.data_path))
+    stop = threading.Event()
+    if settings.reload_interval > 0:
+        threading.Thread(target=watch_index, args=(bot, settings.reload_interval, stop), daemon=True).start()
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    if ready is not None:
+        ready(f"http://{shown}:{port}/")  # the socket already listens: connections wait in its backlog
+    try:
+        server.run(sockets=[sock])
+    finally:
+        stop.set()
+        sock.close()

@@ -1,0 +1,193 @@
+"""Helpers for the real-browser tests (tests/test_browser.py) and scripts/screenshots.py:
+headless Debian Chromium driven by Playwright, the real `faqbot serve` in a child process, tiny
+host sites on other 127.0.0.1 ports, and a network guard that refuses and records every request
+leaving this machine.
+
+The guard routes only non-local URLs: routing every request (even just to continue it) breaks
+Gradio's streamed replies (server-sent events on /gradio_api/queue/data), so local traffic is
+only observed, never intercepted.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import re
+import subprocess
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tests.support import ROOT, faqbot_command, free_port, wait_for_http
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
+# Schemes that never leave the browser.
+INNER_SCHEMES = {"data", "blob", "about"}
+
+
+def ask(scope, question: str) -> None:
+    """Type a question into the chat (a page or a frame locator) and send it with Enter."""
+    from playwright.sync_api import expect
+
+    box = scope.locator("#faqbot-input textarea")
+    expect(box).to_be_editable()
+    box.fill(question)
+    box.press("Enter")
+
+
+def launch_chromium(playwright):
+    """The system Chromium (never `playwright install`: it downloads a browser)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def is_local(url: str) -> bool:
+    """True for a URL that stays on this machine. Parsed, not prefix-matched, so that
+    http://127.0.0.1.example.org/ or http://localhost@example.org/ count as foreign."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in INNER_SCHEMES:
+        return True
+    return scheme in NETWORK_SCHEMES and parts.hostname in LOCAL_HOSTS
+
+
+class NetworkGuard:
+    """Aborts and records every request from a browser context that would leave this machine,
+    and records every URL the context requested at all (requests, websockets)."""
+
+    def __init__(self, context):
+        self.requested: list[str] = []
+        self.aborted: list[str] = []
+        context.on("request", lambda request: self.requested.append(request.url))
+        context.on("page", self._watch_page)
+        for page in context.pages:
+            self._watch_page(page)
+        context.route(lambda url: not is_local(url), self._abort)
+
+    def _watch_page(self, page) -> None:
+        page.on("websocket", lambda ws: self.requested.append(ws.url))
+
+    def _abort(self, route) -> None:
+        self.aborted.append(route.request.url)
+        route.abort()
+
+    def foreign(self) -> list[str]:
+        return sorted({u for u in self.requested + self.aborted if not is_local(u)})
+
+
+# --- the bot server -------------------------------------------------------------------------
+
+
+@dataclass
+class BotServer:
+    url: str
+    process: subprocess.Popen
+    netlog: Path
+    data_dir: Path
+    log: Path
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+    def network_attempts(self) -> str:
+        """What the server process tried to reach off this machine (tests/netguard.py)."""
+        return self.netlog.read_text(encoding="utf-8") if self.netlog.exists() else ""
+
+
+def start_bot(workdir: Path, corpus: Path, port: int | None = None, allow_origins=()) -> BotServer:
+    """Start `faqbot serve` (not yet waited for: see wait_bot) with its index, data directory,
+    network log and output all under workdir."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    args = ["serve", "--port", str(port), "--corpus", str(corpus), "--index", str(workdir / "index")]
+    for origin in allow_origins:
+        args += ["--allow-origin", origin]
+    netlog, data_dir, log = workdir / "network.log", workdir / "data", workdir / "server.log"
+    env = {**os.environ, "FAQBOT_NETGUARD_LOG": str(netlog), "FAQBOT_DATA_DIR": str(data_dir)}
+    env.pop("FAQBOT_CONFIG", None)
+    with open(log, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(faqbot_command(*args), cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, text=True)
+    return BotServer(f"http://127.0.0.1:{port}", process, netlog, data_dir, log)
+
+
+def wait_bot(bot: BotServer, timeout: float = 120) -> BotServer:
+    try:
+        wait_for_http(bot.url + "/api/health", bot.process, timeout=timeout)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- server output ---\n{bot.log.read_text(encoding='utf-8')}") from None
+    return bot
+
+
+def stop_bot(bot: BotServer) -> None:
+    bot.process.terminate()
+    try:
+        bot.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        bot.process.kill()
+        bot.process.wait()
+
+
+@contextmanager
+def running_bot(workdir: Path, corpus: Path, port: int | None = None, allow_origins=()):
+    bot = start_bot(workdir, corpus, port, allow_origins)
+    try:
+        yield wait_bot(bot)
+    finally:
+        stop_bot(bot)
+
+
+# --- host sites -----------------------------------------------------------------------------
+
+WIDGET_TAG = re.compile(r"<script [^>]*/widget\.js[^>]*></script>\s*")
+
+
+def without_widget(page: str) -> str:
+    """The same host page with the widget's script tag taken out."""
+    stripped, count = WIDGET_TAG.subn("", page)
+    assert count == 1, "the host page should hold exactly one widget script tag"
+    return stripped
+
+
+@dataclass
+class HostSite:
+    """A static site on its own 127.0.0.1 port (so another origin than the bot's), serving
+    a few HTML pages by path from a thread."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        pages = self.pages
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = pages.get(self.path.split("?")[0])
+                if body is None:
+                    self.send_error(404)
+                    return
+                data = body.encode("utf-8")
+                self.send_response(200)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,128 @@
+"""The server's rules, checked in-process on the real app (FastAPI + Gradio, real model and
+index) through Starlette's TestClient: who may call and frame it, size and rate limits, escaping,
+source pages and feedback storage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.cli import main
+from bot.engine import FAQBot
+from bot.web.feedback import FeedbackStore
+from bot.web.server import build_app
+
+
+def client_for(default_bot, tmp_path, **settings) -> tuple[TestClient, FeedbackStore]:
+    bot = FAQBot(default_bot.settings.replace(**settings, data_dir=tmp_path), default_bot.encoder, default_bot.index)
+    store = FeedbackStore(tmp_path)
+    return TestClient(build_app(bot, store), base_url="http://127.0.0.1:7860"), store
+
+
+@pytest.fixture(scope="module")
+def app_client(default_bot, tmp_path_factory):
+    return client_for(default_bot, tmp_path_factory.mktemp("data"), allowed_origins=["https://www.example.org"])
+
+
+def test_every_response_carries_the_security_policy(app_client):
+    client, _ = app_client
+    for path in ("/", "/embed/", "/source/pmo-admin", "/api/health"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+        assert "frame-ancestors 'self' https://www.example.org" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_default_policy_allows_only_this_machine_to_frame(default_bot, tmp_path):
+    client, _ = client_for(default_bot, tmp_path)
+    csp = client.get("/api/health").headers["content-security-policy"]
+    assert "frame-ancestors 'self' http://localhost:* http://127.0.0.1:*" in csp
+
+
+def test_cors_allows_listed_origins_and_refuses_others(app_client):
+    client, _ = app_client
+    preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    allowed = client.options("/api/ask", headers={"origin": "https://www.example.org", **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://www.example.org"
+    refused = client.options("/api/ask", headers={"origin": "https://evil.example.com", **preflight})
+    assert "access-control-allow-origin" not in refused.headers
+    ok = client.post("/api/ask", json={"question": "Is PMO an admin job?"}, headers={"origin": "https://www.example.org"})
+    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://www.example.org"
+    # A foreign site's call is refused outright, not merely hidden from its script.
+    foreign = client.post("/api/ask", json={"question": "Is PMO an admin job?"}, headers={"origin": "https://evil.example.com"})
+    assert foreign.status_code == 403 and "may not use this bot" in foreign.json()["error"]
+
+
+def test_request_size_limit(app_client):
+    client, _ = app_client
+    big = json.dumps({"question": "x" * 70_000})
+    response = client.post("/api/ask", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413 and "too large" in response.json()["error"]
+
+    def chunks():  # no Content-Length: counted as it streams in
+        for _ in range(20):
+            yield b"x" * 5000
+
+    response = client.post("/api/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_rate_limit_answers_429_with_retry_after(default_bot, tmp_path):
+    client, _ = client_for(default_bot, tmp_path, rate_limit_per_minute=3)
+    codes = [client.post("/api/ask", json={"question": "Is PMO an admin job?"}).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    limited = client.post("/api/ask", json={"question": "Is PMO an admin job?"})
+    assert int(limited.headers["retry-after"]) >= 1 and "wait" in limited.json()["error"]
+    assert client.get("/api/health").status_code == 200  # reading is not limited
+
+
+def test_source_page_shows_the_entry_escaped(app_client, default_bot):
+    client, _ = app_client
+    page = client.get("/source/apm-self-study").text
+    assert "<h1>Can you self study for APM?</h1>" in page and "Also asked as" in page
+    assert "https://www.apm.org.uk/qualifications/" in page
+    missing = client.get("/source/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    assert missing.status_code == 404 and "<img" not in missing.text and "&lt;img src=x onerror=alert(1)&gt;" in missing.text
+
+
+def test_widget_script_docs_and_openapi_are_served(app_client):
+    client, _ = app_client
+    widget = client.get("/widget.js")
+    assert widget.status_code == 200 and widget.headers["content-type"].startswith("application/javascript")
+    assert "attachShadow" in widget.text and "/embed/" in widget.text
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/health", "/api/feedback", "/source/{entry_id}"} <= set(paths)
+
+
+def test_feedback_and_unanswered_questions_are_stored_and_exported(default_bot, tmp_path, capsys, monkeypatch):
+    client, store = client_for(default_bot, tmp_path)
+    vote = {"question": "Is PMO an admin job?", "answer": "Some entry-level...", "cited_ids": ["pmo-admin"], "vote": "up"}
+    assert client.post("/api/feedback", json=vote).json() == {"status": "stored"}
+    assert client.post("/api/feedback", json={**vote, "vote": "meh"}).status_code == 422
+    assert client.post("/api/ask", json={"question": "What is the capital of Australia?"}).json()["answered"] is False
+    rows = store.rows()
+    assert [(r["kind"], r["vote"], r["channel"]) for r in rows] == [("vote", "up", "api"), ("unanswered", None, "api")]
+    assert rows[0]["cited_ids"] == ["pmo-admin"] and rows[1]["question"] == "What is the capital of Australia?"
+
+    monkeypatch.setenv("FAQBOT_DATA_DIR", str(tmp_path))
+    assert main(["feedback", "export", "--format", "jsonl"]) == 0
+    exported = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["kind"] for e in exported] == ["vote", "unanswered"]
+    assert main(["feedback", "export"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "id,created_at,kind,vote,question,answer,cited_ids,channel" and len(lines) == 3
+
+
+def test_concurrent_feedback_writes_are_all_stored(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = FeedbackStore(tmp_path)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda i: store.record_vote("up" if i % 2 else "down", f"q{i}", "a", ["x"]), range(200)))
+    assert len(store.rows()) == 200
