@@ -268,6 +268,7 @@ def write_threshold(config_path: Path, threshold: float, note: str) -> None:
     import tomlkit
 
     config_path = Path(config_path)
+    config_path.parent.mkdir(parents=True, exist_ok=True)
     document = tomlkit.parse(config_path.read_text(encoding="utf-8")) if config_path.is_file() else tomlkit.document()
     # Settings may live at the top level or in a [faqbot] table (see load_settings); keep to
     # whichever the file already uses.

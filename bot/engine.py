@@ -95,6 +95,7 @@ class _Served:
     retriever: Retriever
     entries_by_id: dict
     answers: OrderedDict = field(default_factory=OrderedDict)  # recent answers, most recent last
+    others: dict = field(default_factory=dict)  # retrievers other than the configured one, by name
 
 
 class FAQBot:
@@ -193,9 +194,16 @@ class FAQBot:
         configured retriever or ``method``: what evaluation measures."""
         served = self._served
         text, top_k = self._check(question, None, served.settings)
-        retriever = served.retriever if method in (None, served.retriever.name) else \
-            retriever_for(served.settings, served.index, self.encoder, method)
-        return self._answer(served, retriever, text, top_k, max(depth, top_k + 1))
+        return self._answer(served, self.retriever_named(method), text, top_k, max(depth, top_k + 1))
+
+    def retriever_named(self, method: str | None = None) -> Retriever:
+        """The configured retriever, or the one called ``method`` (bot.retrievers.RETRIEVERS)."""
+        served = self._served
+        if method in (None, served.retriever.name):
+            return served.retriever
+        if method not in served.others:
+            served.others[method] = retriever_for(served.settings, served.index, self.encoder, method)
+        return served.others[method]
 
     @staticmethod
     def _check(question: str, top_k: int | None, settings: Settings) -> tuple[str, int]:

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot import paths
 from bot.cli.answering import add_corpus_options
 from bot.cli.output import EXIT_OK, EXIT_USAGE
 from bot.config import ConfigError, Settings, write_threshold
@@ -99,7 +100,8 @@ def evaluate_file(args, settings: Settings, calibrate: bool) -> int:
 
     summaries = {}
     for method in methods:
-        summary = summarize(run.results[method], method, settings.answer_threshold, args.by)
+        summary = summarize(run.results[method], method, settings.answer_threshold, args.by,
+                            calibrated=run.calibrated[method])
         summary.update({
             "questions_file": str(questions_file), "corpus": str(settings.corpus), "entries": len(bot.index.entries),
             "run_seconds": run.seconds, "total_seconds": time.perf_counter() - started,
@@ -171,12 +173,13 @@ def evaluate_file(args, settings: Settings, calibrate: bool) -> int:
 
 
 def _config_target(args, settings: Settings) -> Path:
-    """Where calibration writes: --config, else the config file in use, else ./faqbot.toml."""
+    """Where calibration writes: --config, else the config file in use, else the one read from any
+    folder (faqbot.toml at the top of a checkout, or in the user's config folder when installed)."""
     if getattr(args, "config", None):
         return Path(args.config)
     if settings.config_file is not None:
         return Path(settings.config_file)
-    return Path.cwd() / "faqbot.toml"
+    return paths.config_candidates(Path.cwd())[-1]
 
 
 def cmd_eval(args, settings: Settings) -> int:
@@ -204,6 +207,6 @@ def add_arguments(parser, calibrate: bool) -> None:
         parser.add_argument("--calibrate", action="store_true", help="also calibrate the threshold (see `calibrate`)")
     parser.add_argument("--objective", choices=tuple(OBJECTIVES), default="f1",
                         help="what calibration maximises: f1 of answering (default) or accuracy (share handled right)")
-    parser.add_argument("--config", metavar="FILE", help="config file calibration writes to "
-                                                        "(default: the one in use, else ./faqbot.toml)")
+    parser.add_argument("--config", metavar="FILE", help="config file calibration writes to (default: the one "
+                                                        "in use, else faqbot.toml in the checkout or user config folder)")
     parser.add_argument("--dry-run", action="store_true", help="calibrate but do not write the config file")

@@ -102,6 +102,8 @@ class EvalRun:
     results: dict[str, list[QuestionResult]]
     seconds: float
     stopped_at: QuestionFileError | None = None
+    # Per retriever: are its scores on the scale the answer threshold is set for?
+    calibrated: dict[str, bool] = field(default_factory=dict)
 
 
 def run_questions(bot: FAQBot, questions_file: Path, methods: list[str], out: Path | None,
@@ -153,4 +155,5 @@ def run_questions(bot: FAQBot, questions_file: Path, methods: list[str], out: Pa
     finally:
         for handle in files.values():
             handle.close()
-    return EvalRun(methods, results, time.perf_counter() - started, stopped_at)
+    calibrated = {m: bot.retriever_named(m).calibrated for m in methods}
+    return EvalRun(methods, results, time.perf_counter() - started, stopped_at, calibrated)

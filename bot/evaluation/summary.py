@@ -16,7 +16,8 @@ def calibration_points(results: list[QuestionResult]) -> list[Point]:
             for r in results if r.expected is not None]
 
 
-def summarize(results: list[QuestionResult], method: str, threshold: float, by: str | None = None) -> dict:
+def summarize(results: list[QuestionResult], method: str, threshold: float, by: str | None = None,
+              calibrated: bool = True) -> dict:
     """The metrics of one retriever's results (see bot/evaluation/metrics.py for the definitions)."""
     labeled = [r for r in results if r.expected is not None]
     answerable = [r for r in labeled if r.expected]
@@ -28,8 +29,9 @@ def summarize(results: list[QuestionResult], method: str, threshold: float, by: 
         "unanswerable": len(labeled) - len(answerable),
         "unlabeled": len(results) - len(labeled),
         "retrieval": retrieval_metrics([(r.returned, set(r.expected)) for r in answerable]),
-        # BM25 scores are not on the scale the threshold is set for: its "answered" means nothing.
-        "answering": None if method == "bm25" or not labeled else answering_metrics(
+        # A retriever whose scores are not on the scale the threshold is set for (BM25) has no
+        # meaningful "answered": no answering metrics for it.
+        "answering": None if not calibrated or not labeled else answering_metrics(
             [(r.answered, bool(r.expected), bool(r.correct)) for r in labeled]),
         "latency": latency_metrics([r.latency_ms for r in results if r.score is not None]),
     }
@@ -38,7 +40,7 @@ def summarize(results: list[QuestionResult], method: str, threshold: float, by: 
         for r in results:
             groups.setdefault(str(r.fields.get(by, "(none)")), []).append(r)
         summary["by_field"] = by
-        summary["by"] = {value: summarize(rows, method, threshold) for value, rows in sorted(groups.items())}
+        summary["by"] = {value: summarize(rows, method, threshold, calibrated=calibrated) for value, rows in sorted(groups.items())}
     return summary
 
 

@@ -24,6 +24,7 @@ from bot.engine import FAQBot, QuestionError
 from bot.errors import UserError
 from bot.index import IndexProblem
 from bot.web.chat_ui import build_chat
+from bot.web.docs import install_docs
 from bot.web.feedback import FeedbackStore
 from bot.web.pages import not_found_page, source_page
 from bot.web.security import SecurityMiddleware, cors_origin_regex
@@ -78,7 +79,8 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     settings = bot.settings
     title = settings.site_title
     app = FastAPI(title=f"{title} API", version=__version__,
-                  description="Grounded answers from a FAQ, with citations. Every answer is the FAQ's own text.")
+                  description="Grounded answers from a FAQ, with citations. Every answer is the FAQ's own text.",
+                  docs_url=None, redoc_url=None)  # /docs is served offline by install_docs below
     origin_pattern = re.compile(cors_origin_regex(settings.allowed_origins))
 
     @app.middleware("http")
@@ -148,6 +150,8 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins,
                        rate_limit_per_minute=settings.rate_limit_per_minute,
                        max_request_bytes=settings.max_request_bytes)
+
+    install_docs(app, f"{title} API - Swagger UI")  # before the mount at /, like every route above
 
     # /embed before /: the mount at / would otherwise take every path under it.
     app = gr.mount_gradio_app(app, build_chat(bot, feedback, title, compact=True), path="/embed",

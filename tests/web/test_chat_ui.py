@@ -33,6 +33,8 @@ from tests.support.browser import (
     without_widget,
 )
 
+pytestmark = pytest.mark.browser
+
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
 MARKUP_QUESTION = f"How do I return a {SCRIPT} item?"

@@ -16,6 +16,8 @@ import pytest
 
 from tests.support import ROOT, faqbot_command, free_port, wait_for_http
 
+pytestmark = pytest.mark.slow
+
 CORPUS = """# Shop
 
 ## What are your opening hours?
