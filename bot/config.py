@@ -40,6 +40,16 @@ class ConfigError(UserError):
     prefix = "Configuration error: "
 
 
+def _is_network(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=False)
+        return True
+    except ValueError:
+        return False
+
+
 def _check(test: Callable[[Any], bool], expected: str) -> dict:
     """Field metadata: a check a value must pass, and how to describe a valid one."""
     return {"check": test, "expected": expected}
@@ -117,6 +127,15 @@ class Settings:
     rate_limit_per_minute: int = field(default=60, metadata=_check(lambda v: v >= 0, "0 or more"))
     # Larger request bodies are refused with 413.
     max_request_bytes: int = field(default=16384, metadata=_check(lambda v: v >= 1024, "1024 or more"))
+    # Reverse proxies (addresses or networks, e.g. 127.0.0.1 or 10.0.0.0/8) whose X-Forwarded-For
+    # header names the real client, for the rate limit. Empty: the header is ignored (anyone could forge it).
+    trusted_proxies: list[str] = field(default_factory=list, metadata=_check(
+        lambda v: all(_is_network(n) for n in v), "IP addresses or networks like 10.0.0.0/8"))
+    # Open connections the server accepts at once; beyond it new requests get 503.
+    max_connections: int = field(default=1000, metadata=_check(lambda v: v >= 1, "1 or more"))
+    # Seconds a client has to send a request's head after connecting (or after the last response);
+    # slower connections are closed, so idle sockets cannot pile up.
+    header_timeout: float = field(default=10.0, metadata=_check(lambda v: 0 < v <= 3600, "a number of seconds above 0"))
     # Which file the settings came from, and what looked wrong but was not fatal; not settings.
     config_file: Path | None = field(default=None, compare=False)
     warnings: list[str] = field(default_factory=list, compare=False)

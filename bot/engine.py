@@ -12,8 +12,8 @@ finish on the state they started with and no request ever sees half of each.
 from __future__ import annotations
 
 import logging
-import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
@@ -43,13 +43,29 @@ _log = logging.getLogger("faqbot").info
 def clean_question(question: object, max_chars: int) -> str:
     if not isinstance(question, str):
         raise QuestionError("The question must be text.")
-    # Control characters (other than spaces) carry no meaning and can upset terminals and logs.
-    text = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", question).split())
-    if not text:
+    text = " ".join(_visible_text(question).split())
+    # Punctuation or combining marks alone ask nothing; symbols count (a visitor may send just an emoji).
+    if not any(unicodedata.category(ch)[0] in "LNS" for ch in text):
         raise QuestionError("Please type a question.")
     if len(text) > max_chars:
         raise QuestionError(f"That question is {len(text)} characters long; please keep it under {max_chars}.")
     return text
+
+
+def _visible_text(question: str) -> str:
+    # Control characters carry no meaning and can upset terminals and logs. Format characters
+    # (zero-width joiners, BOMs, bidi marks, soft hyphens) are invisible, and the model's tokenizer
+    # drops them anyway; a zero-width space still separates words (Thai, Khmer). A lone surrogate
+    # (JSON's "\ud800", or an undecodable byte in argv that Python hands over as "\udcff") cannot
+    # be encoded at all: the tokenizer, SQLite and the JSON reply would each raise on it.
+    kept = []
+    for ch in question:
+        category = unicodedata.category(ch)
+        if category == "Cc" or ch == "\u200b":
+            kept.append(" ")
+        elif category not in ("Cf", "Cs"):
+            kept.append(ch)
+    return "".join(kept)
 
 
 def ensure_index(settings: Settings, embedder_factory: Callable[[], DocumentEncoder],

@@ -28,10 +28,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from bot.web.demo_site import demo_page  # noqa: E402
-from tests.support import (
-    DEFAULT_CORPUS,  # noqa: E402
-    free_port,  # noqa: E402
-)
+from tests.support import DEFAULT_CORPUS, free_port  # noqa: E402
 from tests.support.browser import HostSite, NetworkGuard, ask, launch_chromium, running_bot  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.corpus import load_corpus
-from bot.engine import QuestionError
+from bot.engine import QuestionError, clean_question
 from tests.support import DATA, DEFAULT_CORPUS, read_jsonl, seed_questions
 
 VISITOR = read_jsonl(DATA / "visitor_questions.jsonl")
@@ -106,3 +106,30 @@ def test_hostile_input_is_just_text(default_bot):
                      "{{7*7}} ${7*7}", "../../etc/passwd"]:
         answer = default_bot.ask(question)
         assert isinstance(answer.answer, str)
+
+
+@pytest.mark.parametrize("question", [
+    "\u200b", "\u200b\u200c\u200d\u2060\ufeff", " \u200b \u00ad \u2060 ", "\u0301\u0308",
+    "\u202e\u2066\u2069", "\ud800", "\udcff \udcfe", "\u200b\ud800\u0301?",
+])
+def test_invisible_or_unencodable_questions_are_empty(question):
+    with pytest.raises(QuestionError, match="Please type a question."):
+        clean_question(question, 1000)
+
+
+@pytest.mark.parametrize("question,cleaned", [
+    ("PMO \udcff?", "PMO ?"),  # an undecodable byte in argv, as Python's surrogateescape hands it over
+    ("what\u200b is\u00a0a \ufeffPMO\ud800?", "what is a PMO?"),
+    ("caf\u00e9 or cafe\u0301", "caf\u00e9 or cafe\u0301"),  # combining marks on a letter stay
+    ("\x85PMO\x9b salary", "PMO salary"),
+    ("\U0001f642" * 3, "\U0001f642" * 3),
+])
+def test_questions_lose_invisible_and_unencodable_characters(question, cleaned):
+    text = clean_question(question, 1000)
+    assert text == cleaned
+    text.encode("utf-8")  # what the tokenizer, SQLite and the JSON reply need
+
+
+def test_a_lone_surrogate_is_not_passed_on_to_the_model(default_bot):
+    answer = default_bot.ask("PMO \udcff salary?")
+    assert answer.question == "PMO salary?" and answer.answered

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +28,10 @@ CREATE TABLE IF NOT EXISTS feedback (
 )
 """
 COLUMNS = ("id", "created_at", "kind", "vote", "question", "answer", "cited_ids", "channel")
+# A lone surrogate is valid in JSON ("\ud800") but not in UTF-8, so SQLite cannot store it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# A spreadsheet opening the CSV runs a cell that starts like this as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 class FeedbackStore:
@@ -44,6 +49,8 @@ class FeedbackStore:
     def _insert(self, kind: str, vote: str | None, question: str, answer: str, cited_ids: list[str],
                 channel: str) -> None:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        question, answer, channel = (_storable(t) for t in (question, answer, channel))
+        cited_ids = [_storable(i) for i in cited_ids]
         db = self._connect()
         try:
             with db:
@@ -80,5 +87,15 @@ class FeedbackStore:
             writer = csv.DictWriter(out, fieldnames=COLUMNS)
             writer.writeheader()
             for row in rows:
-                writer.writerow(row | {"cited_ids": " ".join(row["cited_ids"])})
+                row = row | {"cited_ids": " ".join(row["cited_ids"])}
+                writer.writerow({key: _inert(value) for key, value in row.items()})
         return len(rows)
+
+
+def _storable(text: str) -> str:
+    return LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _inert(value: object) -> object:
+    # The leading quote makes spreadsheets show the text as it is; JSONL keeps it exact.
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value

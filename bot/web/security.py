@@ -9,6 +9,7 @@ responses without buffering them.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -17,9 +18,14 @@ from collections import deque
 # machine only (any port), which is what a local demo or a reverse proxy on the same host needs.
 LOCAL_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*")
 
-# Paths whose POSTs count against a client's rate limit: asking, voting, and Gradio's queue
-# (every chat message or click in the UI is one join).
-RATE_LIMITED_PREFIXES = ("/api/ask", "/api/feedback", "/gradio_api/queue/join", "/embed/gradio_api/queue/join")
+# The chat pages (/ and /embed/) are Gradio apps; their front end POSTs only these to Gradio's
+# API. Every other Gradio POST is refused: its direct-call routes (call/, run/, api/) would run
+# the chat outside the page, and uploads (the chat takes no files) would be kept on disk.
+GRADIO_API = "/gradio_api/"
+GRADIO_PAGE_POSTS = ("queue/join", "cancel", "reset")
+# POSTs that count against a client's rate limit: asking, voting, and Gradio's queue (every chat
+# message or click in the UI is one join).
+RATE_LIMITED = ("/api/ask", "/api/feedback", "queue/join")
 # The JSON API takes small bodies; Gradio's queue requests carry the chat history, so larger.
 API_PREFIX = "/api/"
 UI_MAX_REQUEST_BYTES = 1_000_000
@@ -50,8 +56,6 @@ def content_security_policy(allowed_origins: list[str]) -> str:
 
 def cors_origin_regex(allowed_origins: list[str]) -> str:
     """The origins allowed to call the API from a browser, as one regular expression."""
-    import re
-
     origins = allowed_origins or list(LOCAL_ORIGINS)
     if "*" in origins:
         return ".*"
@@ -59,36 +63,66 @@ def cors_origin_regex(allowed_origins: list[str]) -> str:
     return "^(" + "|".join(parts) + ")$"
 
 
-class RateLimiter:
-    """At most ``limit`` requests per client in any 60-second window (a sliding log per client)."""
+def gradio_route(path: str) -> str | None:
+    """The part of ``path`` after Gradio's API prefix, for either chat page; None if not Gradio's API."""
+    for mount in ("", "/embed"):
+        if path.startswith(mount + GRADIO_API):
+            return path[len(mount + GRADIO_API):]
+    return None
 
-    def __init__(self, limit: int, window: float = 60.0):
+
+class RateLimiter:
+    """At most ``limit`` requests per client in any ``window`` seconds (a sliding log per client).
+
+    Memory stays bounded: clients idle for a whole window are forgotten (swept at most once a
+    window), and beyond ``max_clients`` the least recently seen are dropped.
+    """
+
+    def __init__(self, limit: int, window: float = 60.0, max_clients: int = 100_000, clock=time.monotonic):
         self.limit = limit
         self.window = window
-        self._hits: dict[str, deque] = {}
+        self.max_clients = max_clients
+        self._clock = clock
+        self._hits: dict[str, deque] = {}  # insertion order = least recently seen first
         self._lock = threading.Lock()
+        self._swept = clock()
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
     def retry_after(self, client: str) -> float:
         """0 if the request may go ahead (and count it), else seconds until it may."""
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
-            hits = self._hits.setdefault(client, deque())
+            if now - self._swept >= self.window or len(self._hits) >= self.max_clients:
+                self._sweep(now)
+            hits = self._hits.pop(client, None) or deque()
+            self._hits[client] = hits  # re-inserted: most recently seen last
             while hits and now - hits[0] >= self.window:
                 hits.popleft()
             if len(hits) >= self.limit:
                 return self.window - (now - hits[0])
             hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
-                for key in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[key]
             return 0.0
+
+    def _sweep(self, now: float) -> None:
+        self._swept = now
+        for key in [k for k, hits in self._hits.items() if not hits or now - hits[-1] >= self.window]:
+            del self._hits[key]
+        while len(self._hits) >= self.max_clients:
+            del self._hits[next(iter(self._hits))]
 
 
 class SecurityMiddleware:
+    """One gate for every way in (the JSON API and the Gradio pages alike): refuses Gradio routes
+    the pages do not use, requests from sites not allowed, oversized bodies and clients over the
+    rate limit; adds the security headers to every response."""
+
     def __init__(self, app, allowed_origins: list[str], rate_limit_per_minute: int, max_request_bytes: int):
         self.app = app
         self.limiter = RateLimiter(rate_limit_per_minute) if rate_limit_per_minute > 0 else None
         self.max_request_bytes = max_request_bytes
+        self.origin_pattern = re.compile(cors_origin_regex(allowed_origins))
         self.headers = [
             (b"content-security-policy", content_security_policy(allowed_origins).encode()),
             (b"x-content-type-options", b"nosniff"),
@@ -98,19 +132,30 @@ class SecurityMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        path = scope["path"]
+        path, method = scope["path"], scope["method"]
+        headers = dict(scope["headers"])
+        gradio = gradio_route(path)
+        if gradio is not None and method == "POST" and not gradio.rstrip("/") in GRADIO_PAGE_POSTS:
+            return await _json_error(send, 404, "Not found: the chat is asked through the page or POST /api/ask.")
+        if method == "POST" and not self._origin_allowed(scope, headers):
+            # CORS only stops a browser from reading the reply; a foreign site must not be able to
+            # use the bot at all, so requests carrying another site's Origin are refused outright.
+            origin = headers[b"origin"].decode("latin-1")
+            return await _json_error(send, 403, f"Origin {origin} may not use this bot.")
         limit = self.max_request_bytes if path.startswith(API_PREFIX) else UI_MAX_REQUEST_BYTES
-        length = dict(scope["headers"]).get(b"content-length")
+        length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             return await _json_error(send, 413, f"Request too large: at most {limit} bytes.")
-        if self.limiter and scope["method"] == "POST" and path.startswith(RATE_LIMITED_PREFIXES):
+        rate_limited = path in RATE_LIMITED[:2] or (gradio or "").rstrip("/") in RATE_LIMITED[2:]
+        if self.limiter is not None and method == "POST" and rate_limited:
+            # The peer's address; uvicorn puts the client's there only when the peer is a trusted proxy.
             client = (scope.get("client") or ("unknown", 0))[0]
             wait = self.limiter.retry_after(client)
             if wait:
                 return await _json_error(send, 429, "Too many questions at once; please wait a moment.",
                                          [(b"retry-after", str(max(1, round(wait))).encode())])
 
-        if length is None and scope["method"] in ("POST", "PUT", "PATCH"):
+        if length is None and method in ("POST", "PUT", "PATCH"):
             # No Content-Length (a chunked body): read it here, up to the limit, then replay it.
             body, more = b"", True
             while more:
@@ -129,6 +174,14 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _origin_allowed(self, scope, headers: dict) -> bool:
+        origin = headers.get(b"origin")
+        if origin is None:
+            return True  # not a browser request from another site (curl, server to server)
+        origin = origin.decode("latin-1")
+        own = f"{scope.get('scheme', 'http')}://{headers.get(b'host', b'').decode('latin-1')}"
+        return origin == own or bool(self.origin_pattern.match(origin))
 
 
 def _replay(body: bytes):

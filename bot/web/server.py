@@ -23,7 +23,9 @@ from bot.config import ConfigError, Settings
 from bot.engine import FAQBot, QuestionError
 from bot.errors import UserError
 from bot.index import IndexProblem
+from bot.web.api_errors import error_responses, install_error_handlers
 from bot.web.chat_ui import build_chat
+from bot.web.connection import with_header_timeout
 from bot.web.docs import install_docs
 from bot.web.feedback import FeedbackStore
 from bot.web.pages import not_found_page, source_page
@@ -83,18 +85,7 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None)  # /docs is served offline by install_docs below
     origin_pattern = re.compile(cors_origin_regex(settings.allowed_origins))
 
-    @app.middleware("http")
-    async def refuse_foreign_api_calls(request: Request, call_next):
-        # CORS only stops a browser from reading the reply; a foreign site must not be able to
-        # use the bot at all, so API calls carrying another site's Origin are refused outright.
-        origin = request.headers.get("origin")
-        if origin and request.url.path.startswith("/api/"):
-            own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-            if origin != own and not origin_pattern.match(origin):
-                return JSONResponse(status_code=403, content={"error": f"Origin {origin} may not use this bot."})
-        return await call_next(request)
-
-    @app.post("/api/ask", summary="Answer a question from the FAQ")
+    @app.post("/api/ask", summary="Answer a question from the FAQ", responses=error_responses(400, 403, 413, 429))
     def api_ask(request: AskRequest):
         try:
             answer = bot.ask(request.question, top_k=request.top_k)
@@ -104,7 +95,8 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
             feedback.record_unanswered(answer.question, answer.answer, [s.id for s in answer.suggestions], "api")
         return answer.to_json()
 
-    @app.post("/api/feedback", summary="Record a visitor's vote on an answer")
+    @app.post("/api/feedback", summary="Record a visitor's vote on an answer",
+              responses=error_responses(400, 403, 413, 429, 503))
     def api_feedback(request: FeedbackRequest):
         if feedback is None:
             return JSONResponse(status_code=503, content={"error": "Feedback is not being stored."})
@@ -118,7 +110,8 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
                 "index_built_at": manifest["built_at"], "model": manifest["model"],
                 "answer_threshold": bot.settings.answer_threshold}
 
-    @app.post("/api/reload", summary="Serve the newest build of the index now (from this machine only)")
+    @app.post("/api/reload", summary="Serve the newest build of the index and the current settings now "
+                                     "(from this machine only)", responses=error_responses(403, 409))
     def api_reload(request: Request):
         if not _is_loopback(request.client.host if request.client else ""):
             return JSONResponse(status_code=403, content={"error": "Reloading is allowed from this machine only."})
@@ -128,6 +121,8 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
             return JSONResponse(status_code=409, content={"error": str(exc)})
         return {"reloaded": switched, "index_built_at": bot.index.manifest["built_at"],
                 "answer_threshold": bot.settings.answer_threshold}
+
+    install_error_handlers(app)
 
     @app.get("/source/{entry_id}", response_class=HTMLResponse, summary="The FAQ entry a citation points to")
     def source(entry_id: str):
@@ -199,7 +194,11 @@ def serve(settings: Settings, settings_source: Callable[[], Settings] | None = N
         threading.Thread(target=watch_index, args=(bot, settings.reload_interval, stop), daemon=True).start()
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(
+        app, log_level="warning", http=with_header_timeout(settings.header_timeout),
+        limit_concurrency=settings.max_connections, timeout_keep_alive=5,
+        # X-Forwarded-For is believed only from the configured proxies; without any it is ignored.
+        proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None))
     if ready is not None:
         ready(f"http://{shown}:{port}/")  # the socket already listens: connections wait in its backlog
     try:

@@ -168,3 +168,15 @@ def test_run_script_keeps_the_callers_folder(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "faq: 1 entries, no problems."
+
+
+@pytest.mark.parametrize("question,code", [(b"PMO \xff salary?", 0), (b"\xe2\x80\x8b\xff", 2)])
+def test_undecodable_bytes_in_the_question_never_show_a_traceback(index_dir, question, code):
+    # Python hands an undecodable byte over as a lone surrogate ("\udcff"), which no encoder accepts.
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", question, "--index", index_dir],
+                            capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
+    assert "Traceback" not in result.stderr and result.returncode == code, result.stderr
+    if code == 0:
+        assert "Sources:" in result.stdout
+    else:
+        assert result.stderr == "Please type a question.\n" and result.stdout == ""

@@ -104,7 +104,7 @@ def test_feedback_and_unanswered_questions_are_stored_and_exported(default_bot, 
     client, store = client_for(default_bot, tmp_path)
     vote = {"question": "Is PMO an admin job?", "answer": "Some entry-level...", "cited_ids": ["pmo-admin"], "vote": "up"}
     assert client.post("/api/feedback", json=vote).json() == {"status": "stored"}
-    assert client.post("/api/feedback", json={**vote, "vote": "meh"}).status_code == 422
+    assert client.post("/api/feedback", json={**vote, "vote": "meh"}).status_code == 400
     assert client.post("/api/ask", json={"question": "What is the capital of Australia?"}).json()["answered"] is False
     rows = store.rows()
     assert [(r["kind"], r["vote"], r["channel"]) for r in rows] == [("vote", "up", "api"), ("unanswered", None, "api")]
@@ -126,3 +126,78 @@ def test_concurrent_feedback_writes_are_all_stored(tmp_path):
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda i: store.record_vote("up" if i % 2 else "down", f"q{i}", "a", ["x"]), range(200)))
     assert len(store.rows()) == 200
+
+
+# --- every way in goes through the same gate ----------------------------------------------------------
+
+@pytest.mark.parametrize("path", [
+    "/gradio_api/call/chat", "/gradio_api/call/v2/chat", "/gradio_api/run/chat", "/gradio_api/api/chat",
+    "/embed/gradio_api/call/chat", "/gradio_api/upload", "/embed/gradio_api/upload", "/gradio_api/component_server",
+])
+def test_gradio_routes_the_page_does_not_use_are_closed(app_client, path):
+    client, _ = app_client
+    response = client.post(path, json={"data": ["Is PMO an admin job?"]})
+    assert response.status_code == 404 and "POST /api/ask" in response.json()["error"]
+
+
+def test_uploads_are_refused_and_nothing_is_kept(app_client, tmp_path):
+    client, _ = app_client
+    response = client.post("/gradio_api/upload", files={"files": ("x.txt", b"hello" * 1000, "text/plain")})
+    assert response.status_code == 404
+
+
+def test_the_chat_page_queue_shares_the_api_rate_limit(default_bot, tmp_path):
+    client, _ = client_for(default_bot, tmp_path, rate_limit_per_minute=2)
+    assert [client.post("/api/ask", json={"question": "Is PMO an admin job?"}).status_code for _ in range(2)] == [200, 200]
+    for path in ("/gradio_api/queue/join", "/embed/gradio_api/queue/join"):
+        joined = client.post(path, json={"data": ["Is PMO an admin job?", []], "fn_index": 0, "session_hash": "s"})
+        assert joined.status_code == 429 and int(joined.headers["retry-after"]) >= 1
+
+
+def test_other_sites_cannot_use_the_chat_queue_either(app_client):
+    client, _ = app_client
+    foreign = client.post("/gradio_api/queue/join", json={"data": [], "fn_index": 0, "session_hash": "s"},
+                          headers={"origin": "https://evil.example.com"})
+    assert foreign.status_code == 403 and "evil.example.com" in foreign.json()["error"]
+    own = client.post("/api/ask", json={"question": "Is PMO an admin job?"}, headers={"origin": "http://127.0.0.1:7860"})
+    assert own.status_code == 200
+
+
+def test_the_rate_limiter_forgets_idle_clients_and_stays_bounded():
+    from bot.web.security import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(limit=5, window=60.0, max_clients=1000, clock=lambda: now[0])
+    for n in range(999):
+        assert limiter.retry_after(f"10.0.{n // 250}.{n % 250}") == 0.0
+    assert len(limiter) == 999
+    for n in range(5000):  # a flood of new addresses never holds more than max_clients
+        limiter.retry_after(f"10.1.{n // 250}.{n % 250}")
+    assert len(limiter) <= 1000
+    now[0] += 61  # a window later, idle clients are gone at the next request
+    limiter.retry_after("192.0.2.1")
+    assert len(limiter) == 1
+    for _ in range(5):
+        limiter.retry_after("192.0.2.1")
+    assert limiter.retry_after("192.0.2.1") > 0  # the limit itself still holds
+
+
+# --- one error shape for the whole API ---------------------------------------------------------------
+
+def test_api_errors_have_one_shape_and_the_right_status(app_client):
+    client, _ = app_client
+    wrong_method = client.get("/api/ask")
+    assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST"
+    assert wrong_method.json() == {"error": "GET is not allowed here; use POST."}
+    assert client.delete("/api/health").status_code == 405
+    unknown = client.post("/api/nothing", json={})
+    assert unknown.status_code == 404 and unknown.json() == {"error": "No API endpoint /api/nothing; see /docs."}
+    for body in ({}, {"question": 5}, {"question": "x", "top_k": 99}, {"question": "x", "colour": "red"}):
+        invalid = client.post("/api/ask", json=body)
+        assert invalid.status_code == 400 and set(invalid.json()) == {"error"}, body
+        assert invalid.json()["error"].startswith("Invalid request: ")
+    not_json = client.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert not_json.status_code == 400 and set(not_json.json()) == {"error"}
+    schema = client.get("/openapi.json").json()
+    assert "ErrorResponse" in schema["components"]["schemas"]
+    assert "400" in schema["paths"]["/api/ask"]["post"]["responses"]

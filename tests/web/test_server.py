@@ -73,13 +73,13 @@ def test_api_ask_answers_with_the_json_contract(server):
 
 @pytest.mark.parametrize("body,status", [
     ({"question": ""}, 400), ({"question": "   "}, 400), ({"question": "x" * 2000}, 400),
-    ({}, 422), ({"question": 42}, 422), ({"question": "hi", "top_k": 0}, 422), ({"question": "hi", "top_k": "3"}, 422),
-    (b"not json", 422),
+    ({}, 400), ({"question": 42}, 400), ({"question": "hi", "top_k": 0}, 400), ({"question": "hi", "top_k": "3"}, 400),
+    (b"not json", 400),
 ])
 def test_api_ask_rejects_bad_input_with_a_json_error(server, body, status):
     base, _ = server
     got, data = post(base + "/api/ask", body)
-    assert got == status and isinstance(data, dict) and ("error" in data or "detail" in data)
+    assert got == status and isinstance(data, dict) and set(data) == {"error"}
 
 
 def test_health_reports_the_index(server):
