@@ -44,7 +44,6 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-
 class CorpusError(UserError):
     """The corpus has problems; ``problems`` lists each with its file and line."""
 
@@ -62,3 +61,37 @@ def normalise_question(text: str) -> str:
 def slugify(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).casefold())
     return "-".join(words)[:80] or "entry"
+
+
+def clean_text(value) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def make_entry(path: Path, line: int, raw: dict, problems: list[Problem]) -> Entry | None:
+    """Validate one entry's fields, as any reader found them, and build it, or record why not."""
+    question = clean_text(raw.get("question"))
+    answer = (raw.get("answer") or "").strip()
+    ok = True
+    if not question:
+        problems.append(Problem(path, line, "missing question"))
+        ok = False
+    if not answer:
+        problems.append(Problem(path, line, f"missing answer for question {question!r}" if question else "missing answer"))
+        ok = False
+    if not ok:
+        return None
+    alternates = [clean_text(a) for a in raw.get("alternates", []) if clean_text(a)]
+    entry_id = clean_text(raw.get("id")) or slugify(question)
+    if not VALID_ID.fullmatch(entry_id):
+        problems.append(Problem(path, line, f"invalid id {entry_id!r}: use letters, digits, '-', '_', '.', ':'"))
+        return None
+    return Entry(
+        id=entry_id,
+        question=question,
+        answer=answer,
+        alternates=alternates,
+        category=clean_text(raw.get("category")),
+        url=clean_text(raw.get("url")),
+        metadata=raw.get("metadata", {}),
+        origin=f"{path}:{line}",
+    )

@@ -3,52 +3,108 @@
 Every problem is reported as ``file:line: what is wrong``; all problems of a corpus are
 collected before failing, so an owner can fix them in one pass.
 
-Markdown format (one category per file)::
-
-    # Category name
-
-    ## The main question?
-    id: stable-id
-    also: An alternate wording?
-    also: Another one?
-    url: https://example.org/where-this-comes-from
-
-    The answer, one or more paragraphs.
+Markdown: one category per file, ``# Category``, ``## Question?``, fields, then the answer (the
+format is described in :mod:`bot.corpus.markdown`).
 
 JSONL: one object per line with ``question`` and ``answer`` and optionally ``id``,
 ``alternates`` (a list, or a string split on ``|``), ``category``, ``url``; any other fields
 are kept as metadata. CSV: a header row of those same columns (unknown columns are an error).
+
+A folder is searched recursively, following symlinks to files and folders; names starting with
+"." or "_" are ignored, and so are files without a corpus suffix. Anything else that cannot be
+read as a file or folder (a broken or looping symlink, a named pipe) is a problem at line 0.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import json
-import re
+import os
+import stat
 from pathlib import Path
 
-from bot.corpus.model import VALID_ID, CorpusError, Entry, Problem, normalise_question, slugify
+from bot.corpus.markdown import parse_markdown
+from bot.corpus.model import CorpusError, Entry, Problem, make_entry, normalise_question
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".jsonl", ".csv")
 CSV_COLUMNS = ("id", "question", "answer", "alternates", "category", "url")
-MARKDOWN_KEYS = ("id", "also", "url", "category")
 ALTERNATE_SEPARATOR = "|"
-
+BOM = "\ufeff"
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                  (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
 def corpus_files(path: Path) -> list[Path]:
-    """The corpus files at ``path`` (a file, or a folder searched recursively), sorted."""
+    """The corpus files at ``path`` (a file, or a folder searched recursively), sorted.
+
+    Raises CorpusError naming each entry of the folder that cannot be read (see find_corpus_files)."""
+    files, problems = find_corpus_files(path)
+    if problems:
+        raise CorpusError(problems)
+    return files
+
+
+def find_corpus_files(path: Path) -> tuple[list[Path], list[Problem]]:
+    """(the corpus files at ``path``, sorted; a problem for each thing there that cannot be read)."""
     path = Path(path)
-    if path.is_file():
-        return [path]
-    if path.is_dir():
-        return sorted(
-            p for p in path.rglob("*")
-            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith((".", "_"))
-        )
-    raise CorpusError([Problem(path, 0, "no such file or folder")])
+    kind, why = _kind_of(path)
+    if kind == "file":
+        return [path], []
+    if kind != "folder":
+        return [], [Problem(path, 0, why)]
+    files: list[Path] = []
+    problems: list[Problem] = []
+    _walk(path, {path.resolve()}, files, problems)
+    return sorted(files), sorted(problems, key=lambda p: p.path)
+
+
+def _walk(folder: Path, ancestors: set[Path], files: list[Path], problems: list[Problem]) -> None:
+    try:
+        children = list(folder.iterdir())
+    except OSError as exc:
+        problems.append(Problem(folder, 0, f"cannot read this folder: {exc.strerror}"))
+        return
+    for child in children:
+        if child.name.startswith((".", "_")):
+            continue  # hidden, drafts, and the writer's temporary files: ignored on purpose
+        kind, why = _kind_of(child)
+        if kind == "folder":
+            real = child.resolve()
+            if real in ancestors:
+                problems.append(Problem(child, 0, f"symlink loop: this folder link leads back to {real}, "
+                                                  "which contains it; delete the link"))
+            else:
+                _walk(child, ancestors | {real}, files, problems)
+        elif kind == "file":
+            if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(child)
+        else:
+            # Whatever the name: a broken link may have pointed at a folder of corpus files.
+            problems.append(Problem(child, 0, why))
+
+
+def _kind_of(path: Path) -> tuple[str, str]:
+    """("file" | "folder" | "problem", why it is a problem), from the metadata alone: opening a
+    named pipe to look inside would block until something writes to it."""
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        if path.is_symlink():
+            return "problem", f"broken symlink: its target {os.readlink(path)!r} does not exist"
+        return "problem", "no such file or folder"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "problem", "symlink loop: the link leads back to itself; point it at a real file or delete it"
+        return "problem", f"cannot read: {exc.strerror}"
+    if stat.S_ISDIR(info.st_mode):
+        return "folder", ""
+    if stat.S_ISREG(info.st_mode):
+        return "file", ""
+    what = next((name for test, name in _SPECIAL_FILES if test(info.st_mode)), "a special file")
+    return "problem", f"not a regular file ({what}): corpus files must be ordinary files; it was not opened"
 
 
 def corpus_fingerprint(path: Path) -> str:
@@ -77,9 +133,8 @@ def load_corpus(path: Path, duplicate_questions: str = "error") -> list[Entry]:
     if duplicate_questions not in DUPLICATE_QUESTION_POLICIES:
         raise ValueError(f"duplicate_questions is {duplicate_questions!r}; use 'error' or 'allow'")
     path = Path(path)
-    files = corpus_files(path)
-    problems: list[Problem] = []
-    if not files:
+    files, problems = find_corpus_files(path)
+    if not files and not problems:
         raise CorpusError([Problem(path, 0, f"no corpus files ({', '.join(SUPPORTED_SUFFIXES)}) found")])
     entries: list[Entry] = []
     for file in files:
@@ -93,10 +148,17 @@ def load_corpus(path: Path, duplicate_questions: str = "error") -> list[Entry]:
 
 
 def load_file(path: Path) -> tuple[list[Entry], list[Problem]]:
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         return [], [Problem(path, 0, f"unsupported file type '{suffix}' (use {', '.join(SUPPORTED_SUFFIXES)})")]
-    raw = path.read_bytes()
+    kind, why = _kind_of(path)
+    if kind != "file":
+        return [], [Problem(path, 0, why if kind == "problem" else "is a folder, not a corpus file")]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [Problem(path, 0, f"cannot read: {exc.strerror}")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -107,92 +169,17 @@ def load_file(path: Path) -> tuple[list[Entry], list[Problem]]:
         return [], [Problem(path, line, "contains NUL bytes; this looks like a binary file, not a text corpus")]
     if not text.strip():
         return [], [Problem(path, 1, "file is empty")]
-    parser = {".jsonl": _parse_jsonl, ".csv": _parse_csv}.get(suffix, _parse_markdown)
-    entries, problems = parser(path, text)
+    # utf-8-sig took the one at the start. Any other is invisible and usually marks where two
+    # files were joined; it would hide a '#' or a '{' at a line start. Name it, then read on
+    # without it so the rest of the file is checked as the author sees it.
+    problems = [Problem(path, number, "stray byte-order mark (U+FEFF), usually left by joining two files: "
+                                      "delete it (it is invisible in most editors)")
+                for number, line in enumerate(text.splitlines(), start=1) if BOM in line]
+    parser = {".jsonl": _parse_jsonl, ".csv": _parse_csv}.get(suffix, parse_markdown)
+    entries, parse_problems = parser(path, text.replace(BOM, ""))
+    problems = sorted(problems + parse_problems, key=lambda p: p.line)
     if not entries and not problems:
         problems.append(Problem(path, 1, "no FAQ entries found"))
-    return entries, problems
-
-
-def _finish(path: Path, line: int, raw: dict, problems: list[Problem]) -> Entry | None:
-    """Validate one entry's fields and build it, or record why not."""
-    question = _clean(raw.get("question"))
-    answer = (raw.get("answer") or "").strip()
-    ok = True
-    if not question:
-        problems.append(Problem(path, line, "missing question"))
-        ok = False
-    if not answer:
-        problems.append(Problem(path, line, f"missing answer for question {question!r}" if question else "missing answer"))
-        ok = False
-    if not ok:
-        return None
-    alternates = [_clean(a) for a in raw.get("alternates", []) if _clean(a)]
-    entry_id = _clean(raw.get("id")) or slugify(question)
-    if not VALID_ID.fullmatch(entry_id):
-        problems.append(Problem(path, line, f"invalid id {entry_id!r}: use letters, digits, '-', '_', '.', ':'"))
-        return None
-    return Entry(
-        id=entry_id,
-        question=question,
-        answer=answer,
-        alternates=alternates,
-        category=_clean(raw.get("category")),
-        url=_clean(raw.get("url")),
-        metadata=raw.get("metadata", {}),
-        origin=f"{path}:{line}",
-    )
-
-
-def _clean(value) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
-
-
-def _parse_markdown(path: Path, text: str) -> tuple[list[Entry], list[Problem]]:
-    problems: list[Problem] = []
-    entries: list[Entry] = []
-    category = ""
-    current: dict | None = None
-    in_metadata = False
-
-    def close():
-        if current is not None:
-            current["answer"] = "\n".join(current.pop("lines")).strip()
-            entry = _finish(path, current.pop("line"), current, problems)
-            if entry:
-                entries.append(entry)
-
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if line.startswith("## "):
-            close()
-            current = {"question": line[3:], "alternates": [], "lines": [], "line": number, "category": category}
-            in_metadata = True
-            continue
-        if line.startswith("# "):
-            close()
-            current = None
-            category = line[2:].strip()
-            continue
-        if current is None:
-            continue  # text before the first question describes the file; it is not an entry
-        if in_metadata:
-            match = re.fullmatch(r"([A-Za-z_][\w-]*):\s*(.*)", stripped)
-            if match and not stripped.lower().startswith(("http:", "https:")):
-                key, value = match.group(1).lower(), match.group(2).strip()
-                if key not in MARKDOWN_KEYS:
-                    problems.append(Problem(path, number, f"unknown field '{key}' (known: {', '.join(MARKDOWN_KEYS)}); "
-                                                          "leave a blank line between the fields and the answer"))
-                elif key == "also":
-                    current["alternates"].append(value)
-                elif key in current and current[key] and key != "category":
-                    problems.append(Problem(path, number, f"field '{key}' given twice"))
-                else:
-                    current[key] = value
-                continue
-            in_metadata = False
-        current["lines"].append(line)
-    close()
     return entries, problems
 
 
@@ -224,7 +211,7 @@ def _parse_jsonl(path: Path, text: str) -> tuple[list[Entry], list[Problem]]:
             continue
         known["alternates"] = alternates
         known["metadata"] = {k: v for k, v in row.items() if k not in CSV_COLUMNS}
-        entry = _finish(path, number, known, problems)
+        entry = make_entry(path, number, known, problems)
         if entry:
             entries.append(entry)
     return entries, problems
@@ -257,7 +244,7 @@ def _parse_csv(path: Path, text: str) -> tuple[list[Entry], list[Problem]]:
                 continue
             raw = dict(zip(header, row))
             raw["alternates"] = raw.get("alternates", "").split(ALTERNATE_SEPARATOR)
-            entry = _finish(path, number, raw, problems)
+            entry = make_entry(path, number, raw, problems)
             if entry:
                 entries.append(entry)
     except csv.Error as exc:

@@ -3,8 +3,12 @@ reads back to exactly the same entries.
 
 Each format has limits, checked before anything is written:
 
-- Markdown reads a line starting with ``# `` or ``## `` as a new category or question, so an
-  answer cannot contain one; an entry's extra JSONL fields (metadata) are not kept.
+- Markdown reads a line starting with ``# `` or ``## `` as a new category or question, and
+  refuses the other lines Markdown reads as headings (``###``, ``##text``, a line underlined with
+  ``===`` or ``---``; see bot.corpus.markdown), so an answer cannot contain any of them; an entry's
+  extra JSONL fields (metadata) are not kept.
+- A corpus file may start with a byte-order mark (U+FEFF) but hold none elsewhere, so Markdown and
+  CSV cannot hold one in any field; JSONL writes it escaped.
 - CSV separates alternates with ``|``, so an alternate cannot contain one; metadata is not kept.
 - JSONL keeps everything.
 
@@ -22,13 +26,13 @@ import re
 import tempfile
 from pathlib import Path
 
+from bot.corpus.markdown import HEADING_STARTS, heading_shape
 from bot.corpus.model import VALID_ID, CorpusError, Entry
-from bot.corpus.readers import CSV_COLUMNS, load_corpus
+from bot.corpus.readers import BOM, CSV_COLUMNS, load_corpus
 from bot.errors import UserError
 
 FORMATS = ("md", "jsonl", "csv")
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".jsonl": "jsonl", ".csv": "csv"}
-_MARKDOWN_STRUCTURE_LINE = re.compile(r"^##? ", re.MULTILINE)
 # Characters that str.splitlines() breaks on besides "\n"; a corpus is read line by line.
 _OTHER_LINE_BREAKS = re.compile(r"[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
@@ -75,11 +79,12 @@ def check(entries: list[Entry], fmt: str) -> tuple[list[str], list[str]]:
         if fmt in ("md", "csv"):
             if _OTHER_LINE_BREAKS.search(entry.answer) or "\x00" in entry.answer:
                 problems.append(f"{label}: answer contains a line break other than \\n, or a NUL character")
-        if fmt == "md" and _MARKDOWN_STRUCTURE_LINE.search(entry.answer):
-            line = _MARKDOWN_STRUCTURE_LINE.search(entry.answer)
-            text = entry.answer[line.start():].split("\n", 1)[0]
-            problems.append(f"{label}: answer line {text[:40]!r} would start a new "
-                            f"{'question' if text.startswith('## ') else 'category'} in Markdown; use --format jsonl")
+        if fmt == "md":
+            problems += _markdown_answer_problems(label, entry.answer)
+        if fmt in ("md", "csv") and any(BOM in value for value in (entry.question, entry.answer, entry.category,
+                                                                   entry.url, *entry.alternates)):
+            problems.append(f"{label}: contains a byte-order mark (U+FEFF), which {fmt} can only have at the "
+                            "start of the file; remove it or use --format jsonl")
         if fmt == "csv" and any("|" in a for a in entry.alternates):
             problems.append(f"{label}: an alternate contains '|', which separates alternates in CSV; use --format jsonl")
     with_metadata = [e for e in entries if e.metadata]
@@ -89,6 +94,21 @@ def check(entries: list[Entry], fmt: str) -> tuple[list[str], list[str]]:
                         f"{', '.join(sorted(example.metadata))}) that {fmt} cannot hold; they are left out "
                         "(use --format jsonl to keep them)")
     return problems, warnings
+
+
+def _markdown_answer_problems(label: str, answer: str) -> list[str]:
+    """The first answer line the Markdown reader would not read back as answer text, if any."""
+    previous = ""  # the answer follows a blank line
+    for line in answer.split("\n"):
+        if line.startswith(HEADING_STARTS):
+            return [f"{label}: answer line {line[:40]!r} would start a new "
+                    f"{'question' if line.startswith('## ') else 'category'} in Markdown; use --format jsonl"]
+        shape = heading_shape(line, previous)
+        if shape:
+            shown = repr(line[:40]) + (f" under {previous[:40]!r}" if shape.kind == "a setext heading" else "")
+            return [f"{label}: answer line {shown} would be read as {shape.kind} in Markdown; use --format jsonl"]
+        previous = line
+    return []
 
 
 def render(entries: list[Entry], fmt: str, duplicate_questions: str = "error") -> str:
@@ -129,6 +149,8 @@ def _jsonl(entries: list[Entry]) -> str:
         line = json.dumps(row, ensure_ascii=False)
         # json.dumps leaves these unescaped, but the loader splits lines on them.
         line = line.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        # ... and the loader refuses a byte-order mark anywhere but at the start of a file.
+        line = line.replace(BOM, "\\ufeff")
         lines.append(line)
     return "\n".join(lines) + "\n"
 

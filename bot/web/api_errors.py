@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-API_PREFIX = "/api/"
+from bot.web.security import API_PREFIX
 
 
 class ErrorResponse(BaseModel):
