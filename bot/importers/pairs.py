@@ -45,7 +45,9 @@ class Extraction:
 # Every character str.splitlines() breaks on: a Markdown corpus is read line by line, so any of
 # these inside an answer would come back as "\n" (or split a question in two).
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Control characters, and the byte-order mark pages and exports carry mid-text (a corpus file
+# may hold one only at its very start).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufeff]")
 _HEADING_MARK = re.compile(r"^#+[ \t]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 

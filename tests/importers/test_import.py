@@ -555,3 +555,10 @@ def _xlsx(rows: list[list[str]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def test_byte_order_marks_inside_imported_text_are_dropped(capsys, tmp_path):
+    source = write(tmp_path / "faq.csv", "question,answer\n\ufeffIs parking free?,Yes\ufeff for two hours.\n")
+    import_ok(capsys, source, "--out", tmp_path / "out.md")
+    entry = entries_of(tmp_path / "out.md")["Is parking free?"]
+    assert entry.answer == "Yes for two hours."
