@@ -20,10 +20,21 @@ from typing import Callable
 
 from bot.answer import Answer, compose
 from bot.config import Settings
-from bot.corpus import corpus_fingerprint, load_corpus
+from bot.corpus import CorpusError, corpus_fingerprint, load_corpus
 from bot.encoders import DocumentEncoder, QueryEncoder, open_query_encoder
 from bot.errors import UserError
-from bot.index import IndexMismatch, LoadedIndex, build_index, build_signature, current_build, load_index, read_manifest
+from bot.index import (
+    FORMAT_VERSION,
+    IndexMismatch,
+    IndexProblem,
+    LoadedIndex,
+    build_index,
+    build_signature,
+    current_build,
+    load_index,
+    read_manifest,
+)
+from bot.index.status import IndexStatus
 from bot.retrievers import Hit, Retriever, make_retriever
 
 MAX_TOP_K = 20
@@ -69,24 +80,32 @@ def _visible_text(question: str) -> str:
 
 
 def ensure_index(settings: Settings, embedder_factory: Callable[[], DocumentEncoder],
-                 log: Callable[[str], None] = _log, progress: bool = True) -> str:
-    """Build the index if it is missing or stale. Returns what was done: "fresh", "built" or "rebuilt"."""
-    fingerprint = corpus_fingerprint(settings.corpus)
+                 log: Callable[[str], None] = _log, progress: bool = True) -> IndexStatus:
+    """Build the index if it is missing or stale. Returns what was done: ``action`` "fresh",
+    "built" or "rebuilt"; or "stale" when the corpus changed but no longer loads (a typo): the
+    last good build is kept for use and the status says why (the caller reports it). Without an
+    earlier build of this format to fall back on, the CorpusError is raised."""
     manifest = read_manifest(settings.index_path)
+    if manifest is not None and manifest.get("model") != settings.model:
+        raise IndexMismatch(
+            f"the index at {settings.index_path} was built with model {manifest.get('model')!r} but the "
+            f"configuration asks for {settings.model!r}; run `faqbot index` to rebuild it with the new model")
+    try:
+        fingerprint = corpus_fingerprint(settings.corpus)
+        if manifest is not None and manifest == {**manifest, **build_signature(settings, fingerprint, settings.model)}:
+            return IndexStatus("fresh", current_build(settings.index_path))
+        entries = load_corpus(settings.corpus, duplicate_questions=settings.duplicate_questions)
+    except CorpusError as exc:
+        if manifest is None or manifest.get("format_version") != FORMAT_VERSION:
+            raise
+        return IndexStatus.stale_because(exc, settings.corpus, current_build(settings.index_path))
     if manifest is not None:
-        if manifest.get("model") != settings.model:
-            raise IndexMismatch(
-                f"the index at {settings.index_path} was built with model {manifest.get('model')!r} but the "
-                f"configuration asks for {settings.model!r}; run `faqbot index` to rebuild it with the new model")
-        if manifest == {**manifest, **build_signature(settings, fingerprint, settings.model)}:
-            return "fresh"
         log(f"The corpus at {settings.corpus} changed since the index was built; rebuilding the index...")
     else:
         log(f"No index at {settings.index_path} yet; building it from {settings.corpus}...")
-    entries = load_corpus(settings.corpus, duplicate_questions=settings.duplicate_questions)
-    build_index(entries, settings, embedder_factory(), fingerprint, progress=progress)
+    build = build_index(entries, settings, embedder_factory(), fingerprint, progress=progress)
     log(f"Indexed {len(entries)} entries into {settings.index_path}.")
-    return "built" if manifest is None else "rebuilt"
+    return IndexStatus("built" if manifest is None else "rebuilt", build)
 
 
 def retriever_for(settings: Settings, index: LoadedIndex, encoder: QueryEncoder, method: str | None = None) -> Retriever:
@@ -156,9 +175,30 @@ class FAQBot:
                 embedder = Embedder(settings.model)
             return embedder
 
-        ensure_index(settings, get_embedder, log, progress)
-        index = load_index(settings.index_path)
-        return cls(settings, query_encoder_for(settings, index, get_embedder, log), index, settings_source)
+        status = ensure_index(settings, get_embedder, log, progress)
+        try:
+            index = load_index(settings.index_path)
+        except IndexProblem:
+            if status.corpus_error is None:
+                raise
+            raise status.corpus_error from None  # no good build to fall back on: the corpus is what to fix
+        if status.stale:
+            logging.getLogger("faqbot").warning(status.warning(settings.corpus, index.manifest.get("built_at")))
+        bot = cls(settings, query_encoder_for(settings, index, get_embedder, log), index, settings_source)
+        bot._index_status = status
+        return bot
+
+    _index_status: IndexStatus | None = None  # what open() found; None for a bot given its index directly
+
+    @property
+    def index_status(self) -> IndexStatus:
+        """How the served build stands against the corpus, as opening found it (``stale`` with
+        the corpus problem when a mistake kept the last good build in use). A build swapped in
+        since by ``reload`` was made from a corpus that loaded: it reports "loaded", not the old problem."""
+        status = self._index_status
+        if status is None or status.build != self.index.path:
+            return IndexStatus("loaded", self.index.path)
+        return status
 
     def reload(self) -> bool:
         """Serve the index's current build and the current settings if either is not the one

@@ -24,7 +24,9 @@ import numpy as np
 from bot.corpus.model import Entry
 from bot.errors import UserError
 from bot.index.embedding_cache import CACHE_FILE, embed_with_cache
+from bot.index.integrity import file_damage, file_records, vector_damage
 from bot.index.lexical import LexicalIndex
+from bot.index.vectors import FILE_NAME as VECTORS_FILE
 from bot.index.vectors import VectorIndex
 from bot.index.views import View, make_views
 
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.encoders import DocumentEncoder
 
-FORMAT_VERSION = 3  # 3: vector index parameters as data in the manifest ("vector_index")
+# 3: vector index parameters as data in the manifest ("vector_index");
+# 4: size and SHA-256 of every file of the build ("files"), checked on load
+FORMAT_VERSION = 4
 KEEP_OLD_BUILDS = 1
 
 
@@ -126,6 +130,7 @@ def build_index(entries: list[Entry], settings: Settings, embedder: DocumentEnco
             "vector_index": index.params,
             "build_seconds": round(time.perf_counter() - started, 3),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "files": file_records(tmp),
         }
         _write_json(tmp / "manifest.json", manifest)  # written last: a build without it is incomplete
         _fsync_dir(tmp)
@@ -141,45 +146,94 @@ def build_index(entries: list[Entry], settings: Settings, embedder: DocumentEnco
 
 
 def current_build(root: Path) -> Path | None:
+    """The build ``current`` names (None: no index yet). A pointer that names no plain build
+    folder name, or no folder at all, is damage, not "no index": building over it would hide it."""
     pointer = Path(root) / "current"
     if not pointer.is_file():
         return None
-    return Path(root) / "builds" / pointer.read_text().strip()
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, ValueError) as exc:
+        raise _damaged(root, f"its `current` file cannot be read ({exc})") from None
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+        raise _damaged(root, f"its `current` file names no build ({name[:60]!r})")
+    build = Path(root) / "builds" / name
+    if not build.is_dir():
+        raise _damaged(root, f"its `current` file names build {name}, which does not exist")
+    return build
 
 
 def read_manifest(root: Path) -> dict | None:
     build = current_build(root)
-    if build is None:
-        return None
-    try:
-        return json.loads((build / "manifest.json").read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexCorrupt(f"index at {root} is damaged ({exc}); run `faqbot index` to rebuild it") from None
+    return None if build is None else _read_manifest(build)
 
 
 def load_index(root: Path) -> LoadedIndex:
+    """Load the current build, checked: its files are the ones written (sizes, checksums), they
+    agree with each other, and its vectors are unit length. Raises IndexMissing, IndexMismatch
+    (another format) or IndexCorrupt, each saying to run `faqbot index`."""
     root = Path(root)
     build = current_build(root)
     if build is None:
         raise IndexMissing(f"no index at {root}; run `faqbot index` to build it")
-    fix = "run `faqbot index` to rebuild it"
+    manifest = _read_manifest(build)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(f"index at {build} has format {manifest.get('format_version')}, "
+                            f"this version reads {FORMAT_VERSION}; run `faqbot index` to rebuild it")
+    problem = file_damage(build, manifest.get("files"), required=(VECTORS_FILE, "entries.json", "views.json"))
+    if problem:
+        raise _damaged(build, problem)
     try:
-        manifest = json.loads((build / "manifest.json").read_text())
-        entries = [Entry(**e) for e in json.loads((build / "entries.json").read_text())]
-        views = [View(*v) for v in json.loads((build / "views.json").read_text())]
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexMismatch(f"index at {build} has format {manifest.get('format_version')}, "
-                                f"this version reads {FORMAT_VERSION}; {fix}")
+        entries = [Entry(**e) for e in json.loads((build / "entries.json").read_text(encoding="utf-8"))]
+        views = [View(*v) for v in json.loads((build / "views.json").read_text(encoding="utf-8"))]
         index = VectorIndex.load(build, manifest.get("vector_index", {}))
         lexical = LexicalIndex.load(build / "lexical")
-    except IndexMismatch:
-        raise
-    except (OSError, ValueError, TypeError, RuntimeError, KeyError) as exc:
-        raise IndexCorrupt(f"index at {build} is damaged or incomplete ({type(exc).__name__}: {exc}); {fix}") from None
-    if index.count != len(views) or manifest.get("entries") != len(entries) or index.dimension != manifest.get("dimension"):
-        raise IndexCorrupt(f"index at {build} is inconsistent (vectors {index.count}, views {len(views)}, "
-                           f"entries {len(entries)} vs manifest {manifest.get('entries')}); {fix}")
-    return LoadedIndex.assemble(build, manifest, entries, views, index, lexical)
+        problem = _inconsistency(manifest, entries, views, index, lexical)
+    except Exception as exc:  # json, numpy and FAISS raise many types on bad bytes: all mean damage
+        # (bytes that pass the checksums yet do not parse come with a manifest edited to match them)
+        raise _damaged(build, f"{type(exc).__name__}: {exc}") from None
+    if problem:
+        raise _damaged(build, problem)
+    loaded = LoadedIndex.assemble(build, manifest, entries, views, index, lexical)
+    problem = vector_damage(loaded.vectors)
+    if problem:
+        raise _damaged(build, problem)
+    return loaded
+
+
+def _read_manifest(build: Path) -> dict:
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise _damaged(build, f"its manifest cannot be read ({type(exc).__name__}: {exc})") from None
+    if not isinstance(manifest, dict):
+        raise _damaged(build, "its manifest is not a JSON object")
+    return manifest
+
+
+def _inconsistency(manifest: dict, entries: list[Entry], views: list[View], index: VectorIndex,
+                   lexical: LexicalIndex) -> str | None:
+    """What the parts of a build disagree on (None: nothing), each check as cheap as a count."""
+    if manifest.get("entries") != len(entries) or manifest.get("views") != len(views):
+        return f"it holds {len(entries)} entries and {len(views)} views where its manifest says " \
+               f"{manifest.get('entries')} and {manifest.get('views')}"
+    if index.count != len(views) or index.dimension != manifest.get("dimension"):
+        return f"it holds {index.count} vectors of size {index.dimension} for {len(views)} views of size " \
+               f"{manifest.get('dimension')}"
+    if not all(type(v.entry) is int and 0 <= v.entry < len(entries) and v.kind in ("q", "qa") for v in views):
+        return "a view points at no entry"
+    if lexical.bm25.num_docs != len(entries) or lexical.presence.num_docs != len(entries):
+        return f"its lexical index covers {lexical.bm25.num_docs} entries, not {len(entries)}"
+    if not isinstance(lexical.name_idf, dict):
+        return "its lexical index's name terms are not a table"
+    return None
+
+
+def _damaged(where: Path, why: str) -> IndexCorrupt:
+    # One line however the cause is worded (FAISS messages can span lines), short enough to read.
+    why = " ".join(str(why).split())
+    why = why if len(why) <= 300 else why[:297] + "..."
+    return IndexCorrupt(f"index at {where} is damaged: {why}; run `faqbot index` to rebuild it")
 
 
 def _write_json(path: Path, data) -> None:

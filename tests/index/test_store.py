@@ -13,40 +13,18 @@ import numpy as np
 import pytest
 
 from bot.cli import main
-from bot.config import load_settings
-from bot.corpus import corpus_fingerprint, load_corpus
+from bot.corpus import corpus_fingerprint
 from bot.engine import FAQBot, ensure_index
-from bot.index import IndexCorrupt, IndexMismatch, IndexMissing, build_index, current_build, load_index, split_passages
+from bot.index import (
+    IndexCorrupt,
+    IndexMismatch,
+    IndexMissing,
+    current_build,
+    load_index,
+    split_passages,
+)
+from tests.index.shop import build
 from tests.support import ROOT, faqbot_command
-
-CORPUS = """# Shop
-
-## What are your opening hours?
-id: hours
-also: When are you open?
-url: https://example.org/hours
-
-We open at nine in the morning and close at six in the evening, Monday to Saturday.
-
-## Do you deliver abroad?
-id: delivery
-url: https://example.org/delivery
-
-Yes, we ship to most countries in Europe. Delivery takes longer outside the UK.
-"""
-
-
-@pytest.fixture
-def shop(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "shop.md").write_text(CORPUS)
-    return load_settings(corpus=corpus, index_dir=tmp_path / "index")
-
-
-def build(settings, embedder):
-    return build_index(load_corpus(settings.corpus), settings, embedder, corpus_fingerprint(settings.corpus),
-                       progress=False)
 
 
 def test_round_trip_keeps_entries_views_and_vectors(shop, embedder):
@@ -72,13 +50,13 @@ def test_long_answers_are_split_into_passages():
 
 def test_stale_index_is_rebuilt_and_says_so(shop, embedder):
     messages = []
-    assert ensure_index(shop, lambda: embedder, messages.append, progress=False) == "built"
-    assert ensure_index(shop, lambda: embedder, messages.append, progress=False) == "fresh"
+    assert ensure_index(shop, lambda: embedder, messages.append, progress=False).action == "built"
+    assert ensure_index(shop, lambda: embedder, messages.append, progress=False).action == "fresh"
     first = current_build(shop.index_path)
     with open(shop.corpus / "shop.md", "a") as handle:
         handle.write("\n## Can I return an item?\nid: returns\nurl: https://example.org/returns\n\n"
                      "Yes, unused items can be returned within 30 days.\n")
-    assert ensure_index(shop, lambda: embedder, messages.append, progress=False) == "rebuilt"
+    assert ensure_index(shop, lambda: embedder, messages.append, progress=False).action == "rebuilt"
     assert any("changed since the index was built" in m for m in messages)
     assert current_build(shop.index_path) != first
     bot = FAQBot(shop, embedder, load_index(shop.index_path))
