@@ -155,4 +155,7 @@ def build_chat(bot: FAQBot, feedback: FeedbackStore | None, title: str, compact:
     )
     with chat:
         chatbot.like(on_vote, [chatbot], None, api_visibility="undocumented")
+    # Queued events (asking, voting) only through the queue, where the rate limit applies: Gradio
+    # would otherwise also run them from a direct POST to run/predict.
+    chat.queue(api_open=False)
     return chat

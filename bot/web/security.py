@@ -14,15 +14,19 @@ import threading
 import time
 from collections import deque
 
+from bot.web.csp import with_policy
+
 # Sites that may frame the chat and call the API when the owner has not listed any: this
 # machine only (any port), which is what a local demo or a reverse proxy on the same host needs.
 LOCAL_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*")
 
 # The chat pages (/ and /embed/) are Gradio apps; their front end POSTs only these to Gradio's
-# API. Every other Gradio POST is refused: its direct-call routes (call/, run/, api/) would run
-# the chat outside the page, and uploads (the chat takes no files) would be kept on disk.
+# API: queue/join for queued events (asking, voting), run/predict for the small unqueued ones
+# (clearing the textbox...; queued functions are refused there: the chat is built with
+# api_open=False). Every other Gradio POST is refused: its direct-call routes (call/, run/<name>,
+# api/) would run the chat outside the page, and uploads (the chat takes no files) would be kept.
 GRADIO_API = "/gradio_api/"
-GRADIO_PAGE_POSTS = ("queue/join", "cancel", "reset")
+GRADIO_PAGE_POSTS = ("queue/join", "run/predict", "cancel", "reset")
 # POSTs that count against a client's rate limit: asking, voting, and Gradio's queue (every chat
 # message or click in the UI is one join).
 RATE_LIMITED = ("/api/ask", "/api/feedback", "queue/join")
@@ -36,12 +40,31 @@ def frame_ancestors(allowed_origins: list[str]) -> str:
     return "*" if "*" in sources else " ".join(sources)
 
 
-def content_security_policy(allowed_origins: list[str]) -> str:
-    # Gradio's front end needs inline styles and an inline bootstrap script; everything else,
-    # including fonts, comes from this server only. No CDN, no web fonts, no analytics.
+def content_security_policy(allowed_origins: list[str], nonce: str | None = None) -> str:
+    """The policy for one response. ``nonce`` is the one written into that response's <script>
+    tags (csp.py); without one (every response but an HTML page) no inline script may run.
+
+    Scripts: only those carrying the response's nonce, and those they load ('strict-dynamic').
+    Measured in Chromium with a report-only `script-src 'nonce-...'` on /, /embed/ and /docs
+    (page load, a question answered, a like): every inline script is one of the page's own
+    <script> tags, so nonced; nothing is evaluated from strings (no 'unsafe-eval': this app has
+    no js= handlers, which Gradio compiles with the AsyncFunction constructor, nor gr.HTML or
+    plots); no inline event handlers. The only scripts added at run time are Gradio's own,
+    both from this server: static/js/iframeResizer.contentWindow.min.js (added by its inline
+    bootstrap) and /embed.js (added from the head= of /embed). 'strict-dynamic' trusts those by
+    who added them, so an injected <script src> is refused even when it points at this server.
+    'self' only serves browsers without CSP level 3 (which ignore 'strict-dynamic'); the others
+    ignore it.
+
+    Styles: Gradio forces 'unsafe-inline'. A probe with `style-src 'self' 'nonce-...'` reported
+    the style="" attributes of its page template (<html>, <body>, <gradio-app>), style attributes
+    its components set at run time, and <style> elements its code adds without a nonce (theme
+    CSS, the app's css=). No nonce in style-src: browsers would then ignore 'unsafe-inline'.
+    """
+    scripts = f"'nonce-{nonce}' 'strict-dynamic' 'self'" if nonce else "'self'"
     return "; ".join([
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        f"script-src {scripts}",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
@@ -123,8 +146,8 @@ class SecurityMiddleware:
         self.limiter = RateLimiter(rate_limit_per_minute) if rate_limit_per_minute > 0 else None
         self.max_request_bytes = max_request_bytes
         self.origin_pattern = re.compile(cors_origin_regex(allowed_origins))
+        self.policy = lambda nonce: content_security_policy(allowed_origins, nonce).encode()
         self.headers = [
-            (b"content-security-policy", content_security_policy(allowed_origins).encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"same-origin"),
         ]
@@ -168,12 +191,7 @@ class SecurityMiddleware:
                     return await _json_error(send, 413, f"Request too large: at most {limit} bytes.")
             receive = _replay(body)
 
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *self.headers]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, with_policy(send, self.policy, self.headers))
 
     def _origin_allowed(self, scope, headers: dict) -> bool:
         origin = headers.get(b"origin")

@@ -106,9 +106,11 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     @app.get("/api/health", summary="Is the bot up, and which index does it serve")
     def api_health():
         manifest = bot.index.manifest
+        status = bot.index_status  # stale: a corpus mistake keeps the last good build in use
         return {"status": "ok", "version": __version__, "entries": manifest["entries"],
                 "index_built_at": manifest["built_at"], "model": manifest["model"],
-                "answer_threshold": bot.settings.answer_threshold}
+                "answer_threshold": bot.settings.answer_threshold,
+                "index_stale": status.stale, "index_problem": status.problem}
 
     @app.post("/api/reload", summary="Serve the newest build of the index and the current settings now "
                                      "(from this machine only)", responses=error_responses(403, 409))

@@ -201,3 +201,17 @@ def test_api_errors_have_one_shape_and_the_right_status(app_client):
     schema = client.get("/openapi.json").json()
     assert "ErrorResponse" in schema["components"]["schemas"]
     assert "400" in schema["paths"]["/api/ask"]["post"]["responses"]
+
+
+def test_the_chat_cannot_be_run_around_the_queue(app_client):
+    # run/predict stays open for the page's small unqueued events, but refuses the queued ones
+    # (asking, voting), whatever function index a client names.
+    client, _ = app_client
+    for prefix in ("", "/embed"):
+        events = len(client.get(f"{prefix}/config").json()["dependencies"])
+        assert events > 3
+        for fn_index in range(events):
+            response = client.post(f"{prefix}/gradio_api/run/predict",
+                                   json={"data": ["Is PMO an admin job?", []], "fn_index": fn_index, "session_hash": "s"})
+            # Errors may echo the question; the answer's own words must never come back.
+            assert "entry-level" not in response.text, (prefix, fn_index, response.text[:300])
