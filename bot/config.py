@@ -275,8 +275,11 @@ def load_settings(**overrides) -> Settings:
         if name in SETTINGS:
             values[name] = _coerce(name, value, f"environment variable {variable}")
         else:
-            warnings.append(f"environment variable {variable} is not a setting and was ignored "
-                            f"(settings: {', '.join(env_name(n) for n in sorted(SETTINGS))})")
+            import difflib
+
+            close = difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.6)
+            hint = f"did you mean {env_name(close[0])}?" if close else "`faqbot info` and the README list the settings"
+            warnings.append(f"environment variable {variable} is not a setting and was ignored ({hint})")
     settings = Settings(**values, config_file=config_file, warnings=warnings)
     return settings.replace(**overrides)
 

@@ -38,7 +38,7 @@ def describe(settings: Settings) -> dict[str, str]:
         encoder = f"ONNX Runtime, export verified against torch (min cosine {record['min_cosine']}) at {export}"
     else:
         encoder = f"ONNX Runtime once exported (done on first use, into {settings.exports_path}); torch until then"
-    feedback = settings.data_path / "feedback.sqlite3"
+    feedback = _feedback_rows(settings.data_path / "feedback.sqlite3")
     return {
         "version": __version__,
         "python": sys.version.split()[0],
@@ -48,8 +48,25 @@ def describe(settings: Settings) -> dict[str, str]:
         "corpus": str(settings.corpus) + (" (the default FAQ)" if settings.corpus_key == "default" else ""),
         "home": str(settings.home),
         "index": f"{settings.index_path}: {index_state}",
-        "data": f"{settings.data_path} (feedback: {'recorded' if feedback.is_file() else 'none yet'})",
+        "data": f"{settings.data_path} (feedback: {feedback})",
         "model": f"{settings.model} at {model_path}",
         "query encoder": encoder,
         "retriever": f"{settings.retriever}, answer threshold {settings.answer_threshold:g}",
     }
+
+
+def _feedback_rows(path: Path) -> str:
+    """How many votes and unanswered questions are stored, read without creating anything."""
+    import sqlite3
+
+    if not path.is_file():
+        return "none yet"
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            count = db.execute("SELECT count(*) FROM feedback").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return f"unreadable ({exc})"
+    return f"{count} row(s)" if count else "none yet"

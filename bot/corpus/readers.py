@@ -151,7 +151,8 @@ def load_file(path: Path) -> tuple[list[Entry], list[Problem]]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        return [], [Problem(path, 0, f"unsupported file type '{suffix}' (use {', '.join(SUPPORTED_SUFFIXES)})")]
+        return [], [Problem(path, 0, f"unsupported file type '{suffix}' (use {', '.join(SUPPORTED_SUFFIXES)}; "
+                                     "`faqbot import` converts pages, spreadsheets and other bots' exports)")]
     kind, why = _kind_of(path)
     if kind != "file":
         return [], [Problem(path, 0, why if kind == "problem" else "is a folder, not a corpus file")]

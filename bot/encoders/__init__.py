@@ -60,6 +60,7 @@ def open_query_encoder(kind: str, model: str, exports: Path, sample_texts: list[
     encoder = onnx_encoder.load_verified(folder, model_path, model)
     if encoder is not None:
         return encoder
+    log(f"Exporting the model for fast questions into {folder} (once per model)...")
     try:
         record = onnx_encoder.export(model_path, model, get_embedder(), folder, sample_texts[:200])
     except Exception as exc:  # a missing onnx package or an exporter problem: torch still works
