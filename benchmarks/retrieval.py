@@ -2,25 +2,27 @@
 
     .venv/bin/python benchmarks/retrieval.py [--only threads,pairs,default] [--markdown]
 
-- StackFAQ (../shared/data/stackfaq), threads and pairs variants: hit@1, Recall@5, MRR@10,
-  nDCG@10 on rephrase group 0 (where every weight was chosen), group 1 (never looked at while
-  tuning) and all queries. No training on the queries.
+- StackFAQ, threads and pairs variants: hit@1, Recall@5, MRR@10, nDCG@10 on rephrase group 0
+  (where every weight was chosen), group 1 (never looked at while tuning) and all queries. No
+  training on the queries. StackFAQ is not in the repository: it is read from the folder named
+  by FAQBOT_STACKFAQ, else from ../shared/data/stackfaq beside the checkout (benchmarks/stackfaq.py);
+  without it those parts are skipped with a note and the rest runs.
 - The default corpus: the calibration half and the held-out half of the labeled questions
   (benchmarks/default_split.py): retrieval metrics and the answering metrics at the configured
   threshold (which was calibrated on the calibration half).
 
-Each variant runs the bot's own evaluation path (bot.evaluate.run_questions: the same steps as
-`faqbot eval`, indexes built fresh in a temporary folder) for dense, bm25 and hybrid, and prints
-the eval run time. Below them, for evidence, the fusions that do *not* work, computed from the
-same scores: the weights around the chosen ones, unweighted reciprocal rank fusion of dense and
-BM25 (what txtai and Haystack do), and a linear blend of dense and max-normalised BM25 with its
-weight chosen on group 0.
+Each variant runs the bot's own evaluation path (bot.evaluation.run.run_questions: the same
+steps as `faqbot eval`, indexes built fresh in a temporary folder) for dense, bm25 and hybrid, and
+prints the eval run time. Below them, for evidence, the fusions that do *not* work, computed from
+the scores the bot's dense ranking gives every entry (FAQBot.ask_ranked to full depth): the
+weights around the chosen ones, unweighted reciprocal rank fusion of dense and BM25 (what txtai
+and Haystack do), and a linear blend of dense and max-normalised BM25 with its weight chosen on
+group 0.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -29,13 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from stackfaq import skipped, stackfaq_folder, variant_files  # noqa: E402  (benchmarks/stackfaq.py)
+
 from bot import offline  # noqa: E402,F401
 
-STACKFAQ = ROOT.parent / "shared" / "data" / "stackfaq"
-VARIANTS = {
-    "threads": (STACKFAQ / "threads" / "faq.jsonl", STACKFAQ / "threads" / "queries.jsonl"),
-    "pairs": (STACKFAQ / "faq.jsonl", STACKFAQ / "queries.jsonl"),
-}
+VARIANTS = ("threads", "pairs")
 DEFAULT_HALVES = {"calibration": ROOT / "benchmarks/data/default-calibration.jsonl",
                   "held-out": ROOT / "benchmarks/data/default-heldout.jsonl"}
 METHODS = ["dense", "bm25", "hybrid"]
@@ -55,7 +55,7 @@ def open_bot(corpus: Path, index_dir: Path, embedder, **changes):
 
 
 def ranking_row(label: str, pairs) -> list:
-    from bot.metrics import retrieval_metrics
+    from bot.evaluation.metrics import retrieval_metrics
 
     m = retrieval_metrics(pairs)
     return [label, m["questions"], m["hit@1"], m["recall@5"], m["mrr@10"], m["ndcg@10"]]
@@ -63,19 +63,23 @@ def ranking_row(label: str, pairs) -> list:
 
 def score_matrices(bot, results):
     """Per question and entry: cosine to the question views, to the qa views, BM25 and name
-    coverage, so that other weights and fusions can be scored without re-running anything."""
+    coverage, so that other weights and fusions can be scored without re-running anything.
+    The cosines are those of the bot's own dense ranking, taken to every entry."""
     import numpy as np
 
-    from bot.retriever import Retriever
+    from bot.engine import QuestionError
 
-    dense = Retriever.from_settings(bot.index, bot.embedder, bot.settings, "dense")
     entries = bot.index.entries
     position = {e.id: i for i, e in enumerate(entries)}
     questions = [r.question for r in results]
     shape = (len(questions), len(entries))
     q_scores, a_scores = np.full(shape, -1.0), np.full(shape, -1.0)
-    for row, vector in enumerate(bot.embedder.encode(questions)):
-        for hit in dense.search_vector(vector, len(entries)):
+    for row, question in enumerate(questions):
+        try:
+            _, hits = bot.ask_ranked(question, len(entries), "dense")
+        except QuestionError:  # refused (empty or too long): ranks nothing, as in the eval run
+            continue
+        for hit in hits:
             q_scores[row, position[hit.entry.id]] = hit.question_score
             a_scores[row, position[hit.entry.id]] = hit.answer_score
     bm25 = np.stack([bot.index.lexical.bm25_scores(q) for q in questions]).astype(float)
@@ -88,7 +92,7 @@ def weight_evidence(bot, results, group_of) -> list[list]:
     fusions with plain BM25 that do not work."""
     import numpy as np
 
-    from bot.metrics import retrieval_metrics
+    from bot.evaluation.metrics import retrieval_metrics
 
     ids = [e.id for e in bot.index.entries]
     relevant = [set(r.expected) for r in results]
@@ -106,7 +110,7 @@ def weight_evidence(bot, results, group_of) -> list[list]:
         return [label, *metrics(scores, lambda i: groups[i] == "0"), *metrics(scores, lambda i: groups[i] == "1"),
                 *metrics(scores, lambda i: True)]
 
-    w, lam = bot.settings.question_weight, bot.settings.lexical_weight
+    w = bot.settings.question_weight
     rows = [row(f"dense, question_weight {x}", x * q + (1 - x) * a) for x in (0.4, 0.5, 0.6, 0.7, 1.0)]
     rows += [row(f"hybrid, lexical_weight {x}", w * q + (1 - w) * a + x * names) for x in (0.02, 0.04, 0.06, 0.1)]
     dense = w * q + (1 - w) * a
@@ -123,7 +127,7 @@ def weight_evidence(bot, results, group_of) -> list[list]:
 
 
 def print_table(title: str, headers: list[str], rows: list[list], markdown: bool) -> None:
-    from bot.evaluate import format_table
+    from bot.evaluation.summary import format_table
 
     print(f"\n{title}")
     if not markdown:
@@ -136,14 +140,14 @@ def print_table(title: str, headers: list[str], rows: list[list], markdown: bool
         print("| " + " | ".join(cell(v) for v in row) + " |")
 
 
-def stackfaq_variant(name: str, embedder, tmp: Path, markdown: bool) -> None:
-    from bot.evaluate import run_questions
+def stackfaq_variant(name: str, folder: Path, embedder, tmp: Path, markdown: bool) -> None:
+    from bot.evaluation.run import run_questions
 
-    corpus, queries = VARIANTS[name]
+    corpus, queries = variant_files(folder, name)
     started = time.perf_counter()
     bot = open_bot(corpus, tmp / name, embedder, duplicate_questions="allow")
     build_seconds = time.perf_counter() - started
-    run = run_questions(bot, queries, METHODS, out=None, progress=False)
+    run = run_questions(bot, queries, METHODS, out=None)
     if run.stopped_at:
         raise SystemExit(f"benchmark questions file is malformed: {run.stopped_at}")
     group = lambda r: str(r.fields.get("rephr_group"))  # noqa: E731
@@ -153,7 +157,7 @@ def stackfaq_variant(name: str, embedder, tmp: Path, markdown: bool) -> None:
         for label, keep in (("group 0", "0"), ("group 1", "1"), ("all", None)):
             chosen = [r for r in results if keep is None or group(r) == keep]
             rows.append(ranking_row(f"{method:6s} {label}", [(r.returned, set(r.expected)) for r in chosen]))
-    from bot.metrics import latency_metrics
+    from bot.evaluation.metrics import latency_metrics
 
     latency = {m: latency_metrics([r.latency_ms for r in run.results[m]]) for m in METHODS}
     print_table(f"StackFAQ {name}: {len(bot.index.entries)} entries, {len(run.results['dense'])} queries; "
@@ -169,16 +173,20 @@ def stackfaq_variant(name: str, embedder, tmp: Path, markdown: bool) -> None:
 
 
 def default_corpus(embedder, tmp: Path, markdown: bool) -> None:
-    from bot.config import DEFAULT_CORPUS
-    from bot.evaluate import run_questions, summarize
+    from bot.evaluation.run import run_questions
+    from bot.evaluation.summary import summarize
+    from tests.support import DEFAULT_CORPUS
 
     bot = open_bot(DEFAULT_CORPUS, tmp / "default", embedder)
     rows, seconds = [], []
     for half, path in DEFAULT_HALVES.items():
-        run = run_questions(bot, path, METHODS, out=None, progress=False)
+        run = run_questions(bot, path, METHODS, out=None)
+        if run.stopped_at:
+            raise SystemExit(f"benchmark questions file is malformed: {run.stopped_at}")
         seconds.append(f"{half} {run.seconds:.1f} s")
         for method in METHODS:
-            s = summarize(run.results[method], method, bot.settings.answer_threshold)
+            s = summarize(run.results[method], method, bot.settings.answer_threshold,
+                          calibrated=run.calibrated[method])
             a = s["answering"] or {}
             rows.append([f"{method:6s} {half}", s["answerable"], s["unanswerable"], s["retrieval"]["hit@1"],
                          s["retrieval"]["mrr@10"], s["retrieval"]["ndcg@10"], a.get("precision"), a.get("recall"),
@@ -195,28 +203,30 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables (for the README)")
     args = parser.parse_args()
     wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in (*VARIANTS, "default")]
+    if unknown:
+        raise SystemExit(f"unknown part {', '.join(map(repr, unknown))} (known: threads, pairs, default)")
 
     import logging
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     from bot.config import load_settings
-    from bot.embedder import Embedder
+    from bot.encoders.torch_encoder import Embedder
 
     settings = load_settings()
     print(f"retriever settings: question_weight {settings.question_weight}, lexical_weight "
           f"{settings.lexical_weight}, answer_threshold {settings.answer_threshold}")
+    folder = stackfaq_folder() if any(w in VARIANTS for w in wanted) else None
+    if folder is None and any(w in VARIANTS for w in wanted):
+        print(skipped(f"the {' and '.join(w for w in wanted if w in VARIANTS)} tables are skipped"))
     started = time.perf_counter()
     embedder = Embedder(settings.model)
     with tempfile.TemporaryDirectory() as tmp:
         for name in wanted:
-            if name in VARIANTS:
-                if not VARIANTS[name][0].is_file():
-                    raise SystemExit(f"StackFAQ is missing at {VARIANTS[name][0]}: it must sit beside the checkout")
-                stackfaq_variant(name, embedder, Path(tmp), args.markdown)
-            elif name == "default":
+            if name == "default":
                 default_corpus(embedder, Path(tmp), args.markdown)
-            else:
-                raise SystemExit(f"unknown part {name!r}")
+            elif folder is not None:
+                stackfaq_variant(name, folder, embedder, Path(tmp), args.markdown)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 

@@ -11,9 +11,13 @@
 3. Incremental reindex at 10,000 entries: full build vs the rebuild after editing one entry.
 4. Scale: synthetic passages at each size (vectors made by mixing and perturbing real embeddings,
    so they cluster like real text; embedding a million real passages would take hours here):
-   the index the bot picks for that size, its build time, memory per passage, search latency
-   through the bot's retriever (FAISS plus exact re-scoring of candidates), and recall@10 of the
-   approximate index against exact search.
+   the index the bot picks for that size (bot.index.vectors.VectorIndex), its build time, memory
+   per passage, search latency through the bot's dense retriever (FAISS plus exact re-scoring of
+   candidates), and recall@10 of the approximate index against exact search. The real embeddings
+   mixed are the default corpus's and, when available, StackFAQ's (optional data, not in the
+   repository: the folder named by FAQBOT_STACKFAQ, else ../shared/data/stackfaq beside the
+   checkout; see benchmarks/stackfaq.py). Without StackFAQ the mix has fewer, less varied
+   sources, so its figures are not comparable with a run that had it.
 
 Medians, because the machine is shared and noisy. Prints Markdown tables.
 """
@@ -36,10 +40,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import offline  # noqa: E402,F401
-
 import numpy as np  # noqa: E402
+from stackfaq import skipped, stackfaq_folder, variant_files  # noqa: E402  (benchmarks/stackfaq.py)
 
+from bot import offline  # noqa: E402,F401
 from bot.config import load_settings  # noqa: E402
 from bot.corpus import Entry, corpus_fingerprint, load_corpus  # noqa: E402
 
@@ -110,8 +114,8 @@ def warm_ask_child(encoder: str, corpus: str, index_dir: str) -> None:
 
 
 def default_corpus(repeat: int) -> None:
-    from bot.embedder import Embedder
-    from bot.engine import FAQBot, open_query_encoder
+    from bot.encoders.torch_encoder import Embedder
+    from bot.engine import FAQBot, query_encoder_for
     from bot.index import build_index, load_index
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,7 +130,7 @@ def default_corpus(repeat: int) -> None:
         _, incremental = timed(build_index, load_corpus(corpus), settings, embedder, corpus_fingerprint(corpus), False)
 
         index = load_index(settings.index_path)
-        onnx_bot = FAQBot(settings, open_query_encoder(settings, index, lambda: embedder), index)  # exports once
+        onnx_bot = FAQBot(settings, query_encoder_for(settings, index, lambda: embedder), index)  # exports once
         # Each path in its own process, as a server runs it: the ONNX one never imports torch, whose
         # idle worker threads would otherwise slow it. Processes alternate so both see the same load.
         latencies = {"auto": [], "torch": []}
@@ -134,7 +138,7 @@ def default_corpus(repeat: int) -> None:
             for encoder in ("auto", "torch"):
                 latencies[encoder] += warm_ask_in_child(encoder, corpus, settings.index_path)
         latencies["onnx"] = latencies.pop("auto")
-        cached_bot = FAQBot(settings.replace(answer_cache_size=256), onnx_bot.embedder, index)
+        cached_bot = FAQBot(settings.replace(answer_cache_size=256), onnx_bot.encoder, index)
         cached_bot.ask(QUESTIONS[0])
         cached = []
         for _ in range(200):
@@ -163,7 +167,7 @@ def default_corpus(repeat: int) -> None:
 
 def load_test(clients: int = 32, per_client: int = 50, time_limit: float = 60.0) -> None:
     """32 clients on loopback asking distinct questions and voting; bounded in count and time."""
-    from tests.conftest import free_port, wait_for_http
+    from tests.support import free_port, wait_for_http
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
@@ -214,7 +218,7 @@ def load_test(clients: int = 32, per_client: int = 50, time_limit: float = 60.0)
         finally:
             server.terminate()
             server.wait(timeout=30)
-        from bot.feedback import FeedbackStore
+        from bot.web.feedback import FeedbackStore
 
         stored = len([r for r in FeedbackStore(Path(tmp) / "data").rows() if r["kind"] == "vote"])
     table(f"`/api/ask` under load ({clients} concurrent clients, loopback, ONNX encoder)", [
@@ -226,7 +230,7 @@ def load_test(clients: int = 32, per_client: int = 50, time_limit: float = 60.0)
 
 
 def incremental_at_scale(entries_count: int = 10_000) -> None:
-    from bot.embedder import Embedder
+    from bot.encoders.torch_encoder import Embedder
     from bot.index import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -262,34 +266,48 @@ def synthetic_vectors(base: np.ndarray, count: int, rng: np.random.Generator, no
     return out
 
 
-def scale(sizes: list[int], queries: int = 100) -> None:
-    import faiss
+def describe(params: dict) -> str:
+    """The vector index as its manifest records it, e.g. "ivf_flat (nlist 1024, nprobe 16)"."""
+    rest = ", ".join(f"{key} {value}" for key, value in params.items() if key != "type")
+    return f"{params['type']} ({rest})" if rest else params["type"]
 
-    from bot.embedder import Embedder
-    from bot.index import LoadedIndex, View, describe_vector_index, make_vector_index, stored_vectors
-    from bot.retriever import Retriever
+
+def index_bytes(index) -> float:
+    """Bytes of the vector index: serialised while that is cheap, else the memory of its vectors,
+    their ids and (IVF) its centroids, without serialising gigabytes just to measure them."""
+    if index.count <= 200_000:
+        return index.size_bytes()
+    params = index.params
+    if params["type"] == "ivf_flat":
+        return index.count * (index.dimension * 4 + 8) + params["nlist"] * index.dimension * 4
+    return index.count * index.dimension * 4
+
+
+def scale(sizes: list[int], stackfaq: Path | None, queries: int = 100) -> None:
+    from bot.encoders.torch_encoder import Embedder
+    from bot.index import LoadedIndex, View
+    from bot.index.vectors import VectorIndex, exact_neighbours
+    from bot.retrievers import make_retriever
 
     settings = load_settings()
-    stackfaq = ROOT.parent / "shared/data/stackfaq/faq.jsonl"
-    texts = [e.question for e in load_corpus(ROOT / "corpus")] + [e.answer[:500] for e in load_corpus(ROOT / "corpus")]
-    if stackfaq.is_file():
-        rows = [json.loads(line) for line in stackfaq.open()]
-        texts += [r["question"] for r in rows] + [r["answer"][:500] for r in rows]
+    default_entries = load_corpus(ROOT / "corpus")
+    texts = [e.question for e in default_entries] + [e.answer[:500] for e in default_entries]
+    if stackfaq is not None:
+        pairs = [json.loads(line) for line in variant_files(stackfaq, "pairs")[0].open(encoding="utf-8")]
+        texts += [r["question"] for r in pairs] + [r["answer"][:500] for r in pairs]
     base = Embedder(settings.model).encode(texts)
     rng = np.random.default_rng(7)
     rows = []
     for size in sizes:
         vectors = synthetic_vectors(base, size, rng)
         query_vectors = synthetic_vectors(base, queries, rng)
-        index, build_seconds = timed(make_vector_index, vectors, settings)
-        index_bytes = faiss.serialize_index(index).nbytes if size <= 200_000 else _approx_bytes(index)
-        # A minimal LoadedIndex: one question view per synthetic entry, searched by the real retriever.
+        index, build_seconds = timed(VectorIndex.build, vectors, settings.ann_min_views, settings.ivf_nprobe)
+        size_bytes = index_bytes(index)  # as built and written; loading adds an IVF's id map (8 bytes a vector)
+        # A minimal index: one question view per synthetic entry, searched by the bot's dense retriever.
         entries = [Entry(id=str(i), question="", answer="") for i in range(size)]
         views = [View(i, "q", "") for i in range(size)]
-        rows_by_entry = list(np.arange(size, dtype=np.int64).reshape(-1, 1))
-        loaded = LoadedIndex(Path("."), {}, entries, views, index, stored_vectors(index), rows_by_entry,
-                             np.ones(size, dtype=bool), None)
-        retriever = Retriever(loaded, None, settings.question_weight, "dense", 0.0)
+        loaded = LoadedIndex.assemble(Path("."), {}, entries, views, index)
+        retriever = make_retriever("dense", loaded, None, settings.question_weight)
         for q in query_vectors[:5]:
             retriever.search_vector(q, 10)
         latencies, found = [], []
@@ -298,28 +316,17 @@ def scale(sizes: list[int], queries: int = 100) -> None:
             hits = retriever.search_vector(q, 10)
             latencies.append((time.perf_counter() - started) * 1000)
             found.append([int(h.entry.id) for h in hits])
-        exact = faiss.IndexFlatIP(vectors.shape[1])
-        exact.add(vectors)
-        _, truth = exact.search(query_vectors, 10)
+        truth = exact_neighbours(vectors, query_vectors, 10)
         recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth.tolist())])
-        rows.append((size, describe_vector_index(index), build_seconds, index_bytes / size,
+        rows.append((size, describe(index.params), build_seconds, size_bytes / size,
                      statistics.median(latencies), percentile(latencies, 95), recall))
-        del entries, views, rows_by_entry, loaded, retriever, index, exact, vectors
+        del entries, views, loaded, retriever, index, vectors
     print("\n### Scale (synthetic passages, one view each; search through the bot's retriever, top 10)\n")
     print("| passages | index chosen | build | index bytes / passage | search median / p95 | recall@10 vs exact |")
     print("|---|---|---|---|---|---|")
     for size, kind, build_seconds, per, median, p95, recall in rows:
         print(f"| {size:,} | {kind} | {build_seconds:.1f} s | {per:.0f} | {median:.2f} ms / {p95:.2f} ms | {recall:.3f} |")
     sys.stdout.flush()
-
-
-def _approx_bytes(index) -> float:
-    """Memory of an index too big to serialise just to measure: vectors, their ids, centroids."""
-    import faiss
-
-    if isinstance(index, faiss.IndexIVF):
-        return index.ntotal * (index.d * 4 + 8) + index.nlist * index.d * 4
-    return index.ntotal * index.d * 4
 
 
 def main() -> None:
@@ -334,13 +341,16 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.quick:
         sizes, args.repeat = [1000, 20_000], 1
+    stackfaq = stackfaq_folder()
     started = time.perf_counter()
     print(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    if stackfaq is None:
+        print(skipped("the scale table mixes embeddings of the default corpus only"))
     default_corpus(args.repeat)
     load_test(per_client=10 if args.quick else 50)
     incremental_at_scale(1000 if args.quick else 10_000)
-    scale(sizes)
+    scale(sizes, stackfaq)
     print(f"\nBenchmark run time: {time.perf_counter() - started:.0f} s")
 
 

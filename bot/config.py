@@ -30,7 +30,7 @@ else:  # pragma: no cover
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 QUERY_ENCODERS = ("auto", "torch")
 # FAQBOT_* variables read by something other than a setting.
-OTHER_VARIABLES = {"FAQBOT_CONFIG", "FAQBOT_TORCH_INDEX"}
+OTHER_VARIABLES = {"FAQBOT_CONFIG", "FAQBOT_TORCH_INDEX", "FAQBOT_STACKFAQ"}
 _ORIGIN = re.compile(r"^\*$|^https?://[^/\s]+$")
 
 
