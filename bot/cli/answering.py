@@ -80,7 +80,13 @@ def cmd_index(args, settings: Settings) -> int:
 def cmd_corpus(args, settings: Settings) -> int:
     entries = load_corpus(settings.corpus, settings.duplicate_questions)
     if args.corpus_command == "check":
-        print(f"{settings.corpus}: {len(entries)} entries, no problems.")
+        from bot.corpus.advice import advise
+
+        warnings = advise(entries)
+        print(f"{settings.corpus}: {len(entries)} entries, no problems" + (f", {len(warnings)} warning(s):" if warnings
+                                                                             else "."))
+        for warning in warnings:
+            print(f"  {warning}")
         return EXIT_OK
     rows = [{"id": e.id, "question": e.question, "alternates": e.alternates, "category": e.category, "url": e.url}
             for e in entries]

@@ -12,7 +12,7 @@ The format (one category per file)::
 
     The answer, one or more paragraphs.
 
-The fields (``id``, ``also``, ``url``, ``category``) come right after the question; the first line
+The fields (``id``, ``also``, ``url``, ``reviewed``, ``category``) come right after the question; the first line
 that is not a field starts the answer. Text before a file's or a category's first question
 describes it and is not an entry.
 
@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from bot.corpus.model import Entry, Problem, make_entry
 
-MARKDOWN_KEYS = ("id", "also", "url", "category")
+MARKDOWN_KEYS = ("id", "also", "url", "reviewed", "category")
 HEADING_STARTS = ("# ", "## ")
 _FIELD = re.compile(r"([A-Za-z_][\w-]*):\s*(.*)")
 # CommonMark: up to three spaces of indent, then only '=' or only '-'; anything else is text or a rule.

@@ -21,6 +21,8 @@ class Entry:
     alternates: list[str] = field(default_factory=list)
     category: str = ""
     url: str = ""
+    # When someone last checked the answer against its source (ISO date, "" if never said).
+    reviewed: str = ""
     # Any other fields of a JSONL row (e.g. a benchmark's thread id), kept as they came.
     metadata: dict = field(default_factory=dict)
     # Where the entry was defined, for error messages: "file:line".
@@ -85,6 +87,10 @@ def make_entry(path: Path, line: int, raw: dict, problems: list[Problem]) -> Ent
     if not VALID_ID.fullmatch(entry_id):
         problems.append(Problem(path, line, f"invalid id {entry_id!r}: use letters, digits, '-', '_', '.', ':'"))
         return None
+    reviewed = clean_text(raw.get("reviewed"))
+    if reviewed and not _is_iso_date(reviewed):
+        problems.append(Problem(path, line, f"reviewed {reviewed!r} is not a date: write it as 2026-11-26"))
+        return None
     return Entry(
         id=entry_id,
         question=question,
@@ -92,6 +98,16 @@ def make_entry(path: Path, line: int, raw: dict, problems: list[Problem]) -> Ent
         alternates=alternates,
         category=clean_text(raw.get("category")),
         url=clean_text(raw.get("url")),
+        reviewed=reviewed,
         metadata=raw.get("metadata", {}),
         origin=f"{path}:{line}",
     )
+
+
+def _is_iso_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) and bool(date.fromisoformat(text))
+    except ValueError:
+        return False

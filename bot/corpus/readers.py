@@ -7,7 +7,8 @@ Markdown: one category per file, ``# Category``, ``## Question?``, fields, then 
 format is described in :mod:`bot.corpus.markdown`).
 
 JSONL: one object per line with ``question`` and ``answer`` and optionally ``id``,
-``alternates`` (a list, or a string split on ``|``), ``category``, ``url``; any other fields
+``alternates`` (a list, or a string split on ``|``), ``category``, ``url``, ``reviewed`` (a date
+like 2026-11-26); any other fields
 are kept as metadata. CSV: a header row of those same columns (unknown columns are an error).
 
 A folder is searched recursively, following symlinks to files and folders; names starting with
@@ -30,7 +31,7 @@ from bot.corpus.markdown import parse_markdown
 from bot.corpus.model import CorpusError, Entry, Problem, make_entry, normalise_question
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".jsonl", ".csv")
-CSV_COLUMNS = ("id", "question", "answer", "alternates", "category", "url")
+CSV_COLUMNS = ("id", "question", "answer", "alternates", "category", "url", "reviewed")
 ALTERNATE_SEPARATOR = "|"
 BOM = "\ufeff"
 _SPECIAL_FILES = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
@@ -199,7 +200,7 @@ def _parse_jsonl(path: Path, text: str) -> tuple[list[Entry], list[Problem]]:
             problems.append(Problem(path, number, "each line must be a JSON object"))
             continue
         known = {k: row[k] for k in CSV_COLUMNS if k in row}
-        bad_types = [k for k in ("id", "question", "answer", "category", "url")
+        bad_types = [k for k in ("id", "question", "answer", "category", "url", "reviewed")
                      if k in known and not isinstance(known[k], (str, int)) and known[k] is not None]
         if bad_types:
             problems.append(Problem(path, number, f"field(s) {', '.join(bad_types)} must be text"))

@@ -137,6 +137,8 @@ def _markdown(entries: list[Entry]) -> str:
         lines += [f"also: {alternate}" for alternate in entry.alternates]
         if entry.url:
             lines.append(f"url: {entry.url}")
+        if entry.reviewed:
+            lines.append(f"reviewed: {entry.reviewed}")
         lines += ["", entry.answer, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -145,7 +147,8 @@ def _jsonl(entries: list[Entry]) -> str:
     lines = []
     for entry in entries:
         row = {"id": entry.id, "question": entry.question, "alternates": entry.alternates, "answer": entry.answer,
-               "category": entry.category, "url": entry.url, **entry.metadata}
+               "category": entry.category, "url": entry.url,
+               **({"reviewed": entry.reviewed} if entry.reviewed else {}), **entry.metadata}
         line = json.dumps(row, ensure_ascii=False)
         # json.dumps leaves these unescaped, but the loader splits lines on them.
         line = line.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
@@ -158,14 +161,17 @@ def _jsonl(entries: list[Entry]) -> str:
 def _csv(entries: list[Entry]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    # The reviewed column only when some entry has a date: other tools' CSVs stay as they were.
+    dated = any(entry.reviewed for entry in entries)
+    writer.writerow(CSV_COLUMNS if dated else CSV_COLUMNS[:-1])
     for entry in entries:
-        writer.writerow([entry.id, entry.question, entry.answer, "|".join(entry.alternates), entry.category, entry.url])
+        row = [entry.id, entry.question, entry.answer, "|".join(entry.alternates), entry.category, entry.url]
+        writer.writerow(row + [entry.reviewed] if dated else row)
     return buffer.getvalue()
 
 
 def _comparable(entry: Entry, fmt: str) -> tuple:
-    return (entry.id, entry.question, tuple(entry.alternates), entry.answer, entry.category, entry.url,
+    return (entry.id, entry.question, tuple(entry.alternates), entry.answer, entry.category, entry.url, entry.reviewed,
             json.dumps(entry.metadata, sort_keys=True) if fmt == "jsonl" else "")
 
 

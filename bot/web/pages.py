@@ -3,7 +3,10 @@ not-found page. Every corpus text is escaped; the pages load nothing from anywhe
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
+
+from bot.corpus.model import Entry
 
 PAGE_STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 46rem;
@@ -23,7 +26,7 @@ def _page(title: str, body: str) -> str:
             f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style></head><body>{body}</body></html>")
 
 
-def source_page(entry, site_title: str) -> str:
+def source_page(entry: Entry, site_title: str) -> str:
     paragraphs = "".join(f"<p>{escape(' '.join(p.split()))}</p>" for p in entry.answer.split("\n\n") if p.strip())
     also = ""
     if entry.alternates:
@@ -32,8 +35,12 @@ def source_page(entry, site_title: str) -> str:
     original = ""
     if entry.url.startswith(("http://", "https://")):
         original = f'Original source: <a href="{escape(entry.url)}" rel="noopener noreferrer">{escape(entry.url)}</a><br>'
+    reviewed = ""
+    if entry.reviewed:
+        day = date.fromisoformat(entry.reviewed)
+        reviewed = f'Last reviewed: <time datetime="{day.isoformat()}">{day.day} {day:%B %Y}</time><br>'
     body = (f'<p class="category">{escape(entry.category)}</p><h1>{escape(entry.question)}</h1>'
-            f"{paragraphs}{also}<footer>{original}FAQ entry <code>{escape(entry.id)}</code> · "
+            f"{paragraphs}{also}<footer>{original}{reviewed}FAQ entry <code>{escape(entry.id)}</code> · "
             f'<a href="/">Ask {escape(site_title)} another question</a></footer>')
     return _page(f"{entry.question} | {site_title}", body)
 

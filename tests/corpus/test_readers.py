@@ -129,3 +129,20 @@ def test_cli_corpus_error_exits_2_and_writes_nothing(tmp_path, capsys):
 def test_missing_corpus_path_is_a_clear_error(tmp_path, capsys):
     assert main(["corpus", "list", "--corpus", str(tmp_path / "nope")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_a_review_date_is_read_checked_and_written_back(tmp_path):
+    from bot.corpus.writer import render
+
+    path = tmp_path / "faq.md"
+    path.write_text("# Shop\n\n## When do you open?\nurl: https://shop.example/hours\nreviewed: 2026-11-26\n\nAt nine.\n")
+    entry = load_corpus(path)[0]
+    assert entry.reviewed == "2026-11-26"
+    for fmt in ("md", "jsonl", "csv"):
+        copy = tmp_path / f"copy.{fmt}"
+        copy.write_text(render([entry], fmt))
+        assert load_corpus(copy)[0].reviewed == "2026-11-26", fmt
+    path.write_text("# Shop\n\n## When do you open?\nreviewed: 26/11/2026\n\nAt nine.\n")
+    with pytest.raises(CorpusError) as error:
+        load_corpus(path)
+    assert str(error.value.problems[0]) == f"{path}:3: reviewed '26/11/2026' is not a date: write it as 2026-11-26"
