@@ -19,6 +19,23 @@ DATA = ROOT / "tests" / "data"
 DEFAULT_CORPUS = default_corpus()
 
 
+# A two-entry FAQ for tests that need a real server on a small corpus.
+SHOP_CORPUS = """# Shop
+
+## What are your opening hours?
+id: hours
+url: https://example.org/hours
+
+We open at nine sharp and close at six on weekdays.
+
+## Do you deliver abroad?
+id: delivery
+url: https://example.org/delivery
+
+Yes, we ship to most countries in Europe within five working days.
+"""
+
+
 def seed_questions() -> dict[str, list[str]]:
     """The questions the seed page lists, by section (APM, PMO, Programme manager)."""
     data = json.loads((DATA / "seed_questions.json").read_text(encoding="utf-8"))

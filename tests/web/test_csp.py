@@ -149,20 +149,6 @@ def test_compressed_or_empty_html_is_left_as_it_is():
 
 # --- in a real browser ---------------------------------------------------------------------
 
-SHOP_CORPUS = """# Shop
-
-## What are your opening hours?
-id: hours
-url: https://example.org/hours
-
-We open at nine sharp and close at six on weekdays.
-
-## Do you deliver abroad?
-id: delivery
-url: https://example.org/delivery
-
-Yes, we ship to most countries in Europe within five working days.
-"""
 
 # Records every policy violation of every frame, for the test to read back.
 WATCH_VIOLATIONS = """
@@ -179,7 +165,7 @@ def served(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     from bot.web.demo_site import demo_page
-    from tests.support import free_port
+    from tests.support import SHOP_CORPUS, free_port
     from tests.support.browser import HostSite, launch_chromium, running_bot
 
     tmp = tmp_path_factory.mktemp("csp-browser")

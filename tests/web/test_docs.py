@@ -12,21 +12,7 @@ from fastapi.testclient import TestClient
 from bot.engine import FAQBot
 from bot.web.feedback import FeedbackStore
 from bot.web.server import build_app
-
-TINY_CORPUS = """# Shop
-
-## What are your opening hours?
-id: hours
-url: https://example.org/hours
-
-We open at nine sharp and close at six on weekdays.
-
-## Do you deliver abroad?
-id: delivery
-url: https://example.org/delivery
-
-Yes, we ship to most countries in Europe within five working days.
-"""
+from tests.support import SHOP_CORPUS
 
 # Every operation of the JSON API, as Swagger UI shows it.
 API_PATHS = ("/api/ask", "/api/feedback", "/api/health", "/api/reload")
@@ -85,7 +71,7 @@ def test_docs_render_in_chromium_without_leaving_the_machine(tmp_path):
     from tests.support.browser import NetworkGuard, launch_chromium, running_bot
 
     corpus = tmp_path / "shop.md"
-    corpus.write_text(TINY_CORPUS, encoding="utf-8")
+    corpus.write_text(SHOP_CORPUS, encoding="utf-8")
     with running_bot(tmp_path / "bot", corpus) as server, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
