@@ -49,7 +49,7 @@ def chat_screenshot(browser, bot_url: str, path: Path) -> list[str]:
     page = context.new_page()
     page.goto(bot_url + "/")
     ask(page, CHAT_QUESTION)
-    wait_for_reply(page, "self-study is possible")
+    wait_for_reply(page, "you can prepare for an APM exam on your own")
     # Expand the Sources block; a late re-render of the reply can fold it again, so check that it
     # stays open.
     title = page.locator("#faqbot-chat .thought-group .title", has_text="Sources")

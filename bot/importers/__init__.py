@@ -96,7 +96,7 @@ def _extract_corpus_markdown(text: str, name: str) -> Extraction:
         problem = problems[0]
         raise ImportFailure(f"{name}:{problem.line}: {problem.message} (Markdown is read as a faqbot corpus file)")
     pairs = [Pair(e.question, e.answer, alternates=e.alternates, url=e.url, category=e.category, id=e.id,
-                  where=f"line {e.origin.rsplit(':', 1)[1]}") for e in entries]
+                  reviewed=e.reviewed, where=f"line {e.origin.rsplit(':', 1)[1]}") for e in entries]
     return Extraction(name, "faqbot Markdown corpus", pairs)
 
 

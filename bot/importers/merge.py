@@ -186,6 +186,9 @@ class _Book:
                                  f"from {self._origin[id(target)]} (same answer)")
             return "merged"
         if target is not None:
+            if pair.reviewed and target.reviewed != pair.reviewed:
+                target.reviewed = pair.reviewed
+                self._changed.add(id(target))
             return self._refresh(target, question, answer, alternates, url, category, label, report)
 
         target = self.by_answer.get(_answer_key(answer)) if len(answer.split()) >= MIN_WORDS_TO_MERGE_BY_ANSWER else None
@@ -198,7 +201,8 @@ class _Book:
             self._origin.setdefault(id(target), label)
             return "merged"
 
-        entry = Entry(id=self._new_id(pair.id, question), question=question, answer=answer, category=category, url=url)
+        entry = Entry(id=self._new_id(pair.id, question), question=question, answer=answer, category=category, url=url,
+                      reviewed=pair.reviewed)
         self.entries.append(entry)
         self.by_question[key] = entry
         self._add_alternates(entry, alternates, label, report)

@@ -23,6 +23,8 @@ class Pair:
     alternates: list[str] = field(default_factory=list)
     url: str = ""
     category: str = ""
+    # When the source says its answer was last checked (a faqbot corpus's `reviewed:`), ISO date.
+    reviewed: str = ""
     # An id the source itself gave (kept when it is a valid corpus id; otherwise one is derived).
     id: str = ""
     # Where in the source the pair was found, for the summary: "line 7", "JSON-LD question 3".

@@ -508,7 +508,7 @@ def test_export_to_standard_output_defaults_to_jsonl(capsys):
     code, out, _ = run(capsys, "export")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(rows) == len(load_corpus(ROOT / "corpus"))
-    assert list(rows[0]) == ["id", "question", "alternates", "answer", "category", "url"]
+    assert list(rows[0]) == ["id", "question", "alternates", "answer", "category", "url", "reviewed"]
 
 
 def test_export_refuses_what_markdown_cannot_hold(capsys, tmp_path):
