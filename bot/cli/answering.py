@@ -30,7 +30,8 @@ def register(commands) -> None:
     add_corpus_options(ask)
     ask.set_defaults(handler=cmd_ask)
 
-    index = commands.add_parser("index", help="build the search index from the corpus")
+    index = commands.add_parser("index", help="build the search index from the corpus (if it changed)")
+    index.add_argument("--force", action="store_true", help="rebuild even if the index is up to date")
     add_corpus_options(index)
     index.set_defaults(handler=cmd_index)
 
@@ -64,12 +65,24 @@ def cmd_ask(args, settings: Settings) -> int:
 
 def cmd_index(args, settings: Settings) -> int:
     from bot.corpus import corpus_fingerprint
-    from bot.encoders.torch_encoder import Embedder
-    from bot.index import build_index
+    from bot.index import IndexProblem, build_index, build_signature, read_manifest
 
-    entries = load_corpus(settings.corpus, settings.duplicate_questions)  # validate before loading the model
     started = time.perf_counter()
-    build = build_index(entries, settings, Embedder(settings.model), corpus_fingerprint(settings.corpus))
+    entries = load_corpus(settings.corpus, settings.duplicate_questions)  # validate before loading the model
+    fingerprint = corpus_fingerprint(settings.corpus)
+    try:
+        manifest = read_manifest(settings.index_path)
+    except IndexProblem:
+        manifest = None  # a damaged index is simply rebuilt
+    if not args.force and manifest and manifest == {**manifest, **build_signature(settings, fingerprint, settings.model)}:
+        # Fingerprints only: an unchanged corpus never loads torch or the model.
+        print(f"The index at {settings.index_path} is up to date: {manifest['entries']} entries "
+              f"({manifest['views']} searchable views), built {manifest['built_at']}. "
+              "(--force rebuilds it)")
+        return EXIT_OK
+    from bot.encoders.torch_encoder import Embedder
+
+    build = build_index(entries, settings, Embedder(settings.model), fingerprint)
     manifest = json.loads((build / "manifest.json").read_text())
     elapsed = time.perf_counter() - started
     print(f"Indexed {manifest['entries']} entries ({manifest['views']} searchable views) "

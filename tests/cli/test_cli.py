@@ -180,3 +180,17 @@ def test_undecodable_bytes_in_the_question_never_show_a_traceback(index_dir, que
         assert "Sources:" in result.stdout
     else:
         assert result.stderr == "Please type a question.\n" and result.stdout == ""
+
+
+def test_index_on_an_unchanged_corpus_is_up_to_date_without_torch(capsys, tmp_path):
+    index = str(tmp_path / "idx")
+    assert run(capsys, "index", "--index", index)[0] == 0
+    code = ("import sys; from bot.cli import main; code = main(sys.argv[1:]); "
+            "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules, 'torch imported'; "
+            "sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", code, "index", "--index", index], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"The index at {index} is up to date: 58 entries")
+    code, out, _ = run(capsys, "index", "--index", index, "--force")
+    assert code == 0 and out.startswith("Indexed 58 entries")
