@@ -21,7 +21,7 @@ from typing import Callable
 from bot.answer import Answer, compose
 from bot.config import Settings
 from bot.corpus import CorpusError, corpus_fingerprint, load_corpus
-from bot.encoders import DocumentEncoder, QueryEncoder, open_query_encoder
+from bot.encoders import DocumentEncoder, QueryEncoder, open_document_encoder, open_query_encoder
 from bot.errors import UserError
 from bot.index import (
     FORMAT_VERSION,
@@ -121,6 +121,11 @@ def query_encoder_for(settings: Settings, index: LoadedIndex, get_embedder: Call
                               [v.text for v in index.views[:200]], get_embedder, log)
 
 
+def document_encoder_for(settings: Settings, get_embedder: Callable[[], DocumentEncoder]) -> DocumentEncoder:
+    """What (re)builds the index: the verified ONNX export if there is one, else torch."""
+    return open_document_encoder(settings.query_encoder, settings.model, settings.exports_path, get_embedder)
+
+
 @dataclass
 class _Served:
     """Everything an answer depends on, swapped as one unit on reload."""
@@ -175,7 +180,10 @@ class FAQBot:
                 embedder = Embedder(settings.model)
             return embedder
 
-        status = ensure_index(settings, get_embedder, log, progress)
+        def get_document_encoder() -> DocumentEncoder:
+            return document_encoder_for(settings, get_embedder)
+
+        status = ensure_index(settings, get_document_encoder, log, progress)
         try:
             index = load_index(settings.index_path)
         except IndexProblem:

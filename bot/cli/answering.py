@@ -80,9 +80,24 @@ def cmd_index(args, settings: Settings) -> int:
               f"({manifest['views']} searchable views), built {manifest['built_at']}. "
               "(--force rebuilds it)")
         return EXIT_OK
-    from bot.encoders.torch_encoder import Embedder
+    from bot.engine import document_encoder_for, query_encoder_for
+    from bot.index import load_index
 
-    build = build_index(entries, settings, Embedder(settings.model), fingerprint)
+    embedder = None
+
+    def get_embedder():
+        nonlocal embedder
+        if embedder is None:
+            from bot.encoders.torch_encoder import Embedder
+
+            embedder = Embedder(settings.model)
+        return embedder
+
+    build = build_index(entries, settings, document_encoder_for(settings, get_embedder), fingerprint)
+    if embedder is not None and settings.query_encoder == "auto":
+        # torch was loaded for this build: export the model now (once per model), so that
+        # questions and later rebuilds run without it.
+        query_encoder_for(settings, load_index(settings.index_path), get_embedder)
     manifest = json.loads((build / "manifest.json").read_text())
     elapsed = time.perf_counter() - started
     print(f"Indexed {manifest['entries']} entries ({manifest['views']} searchable views) "

@@ -1,9 +1,10 @@
 """Text to vectors: the seam between the index/retrievers and the embedding model.
 
 Two implementations of the same model: ``torch_encoder.Embedder`` (sentence-transformers, used
-to build indexes and as the reference) and ``onnx_encoder.OnnxQueryEncoder`` (the model exported
-once to ONNX, verified against torch, about 3x faster per question and with no torch import).
-``open_query_encoder`` chooses between them once.
+to build indexes and as the reference) and ``onnx_encoder.OnnxEncoder`` (the model exported
+once to ONNX, verified against torch, about 3x faster per question and with no torch import; it
+also embeds documents in batches, so rebuilding an index need not import torch either).
+``open_query_encoder`` and ``open_document_encoder`` choose between them.
 """
 
 from __future__ import annotations
@@ -70,3 +71,18 @@ def open_query_encoder(kind: str, model: str, exports: Path, sample_texts: list[
         log(f"The exported model disagrees with torch (cosine {record['min_cosine']}); using torch.")
         return get_embedder()
     return onnx_encoder.load_verified(folder, model_path, model) or get_embedder()
+
+
+def open_document_encoder(kind: str, model: str, exports: Path,
+                          get_embedder: Callable[[], DocumentEncoder]) -> DocumentEncoder:
+    """What builds an index: the verified ONNX export when there is one (``kind`` "auto"), so
+    an incremental rebuild never imports torch; else sentence-transformers."""
+    if kind == "auto":
+        from bot.encoders import onnx_encoder
+        from bot.encoders.torch_encoder import resolve_model_path
+
+        encoder = onnx_encoder.load_verified(onnx_encoder.export_folder(exports, model), resolve_model_path(model),
+                                             model)
+        if encoder is not None:
+            return encoder
+    return get_embedder()

@@ -76,13 +76,16 @@ def export(model_path: Path, model_name: str, embedder: Embedder, out_dir: Path,
             opset_version=17, dynamo=False,
         )
     tmp.replace(out_dir / ONNX_FILE)
-    encoder = OnnxQueryEncoder(out_dir / ONNX_FILE, model_path, max_length)
+    encoder = OnnxEncoder(out_dir / ONNX_FILE, model_path, max_length, model_name)
     texts = sample_texts[:200] or ["an example question"]
     reference = embedder.encode(texts)
-    fast = np.stack([encoder.encode_query(t) for t in texts])
-    min_cosine = float((reference * fast).sum(1).min())
+    # Both paths are checked: one question at a time (serving) and padded batches (building).
+    one_by_one = np.stack([encoder.encode_query(t) for t in texts])
+    batched = encoder.encode(texts)
+    min_cosine = float(min((reference * one_by_one).sum(1).min(), (reference * batched).sum(1).min()))
     record = {"ok": min_cosine >= MIN_COSINE, "min_cosine": round(min_cosine, 6), "texts": len(texts),
-              "max_length": max_length, "model": model_name, "model_files": model_signature(model_path)}
+              "max_length": max_length, "model": model_name, "model_files": model_signature(model_path),
+              "checks": ["queries", "batches"]}
     tmp = out_dir / f".{CHECK_FILE}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(record))
     tmp.replace(out_dir / CHECK_FILE)  # written last: an export without its record is never used
@@ -96,41 +99,83 @@ def verified_record(out_dir: Path, model_path: Path, model_name: str) -> dict | 
         record = json.loads((out_dir / CHECK_FILE).read_text())
     except (OSError, ValueError):
         return None
-    if (not record.get("ok") or record.get("model") != model_name
+    # An export made before batches were checked too is redone once (a few seconds with torch).
+    if (not record.get("ok") or record.get("model") != model_name or "batches" not in record.get("checks", ())
             or record.get("model_files") != model_signature(model_path) or not (out_dir / ONNX_FILE).is_file()):
         return None
     return record
 
 
-def load_verified(out_dir: Path, model_path: Path, model_name: str) -> "OnnxQueryEncoder | None":
+def load_verified(out_dir: Path, model_path: Path, model_name: str) -> "OnnxEncoder | None":
     """The exported encoder in ``out_dir`` if its export is verified (see verified_record); else None."""
     record = verified_record(out_dir, model_path, model_name)
     if record is None:
         return None
     try:
-        return OnnxQueryEncoder(out_dir / ONNX_FILE, model_path, int(record["max_length"]))
+        return OnnxEncoder(out_dir / ONNX_FILE, model_path, int(record["max_length"]), model_name)
     except Exception:  # a damaged file: the caller exports again or falls back to torch
         return None
 
 
-class OnnxQueryEncoder:
-    def __init__(self, onnx_path: Path, model_path: Path, max_length: int):
+class OnnxEncoder:
+    """The exported model: one question at a time for serving (``encode_query``), or many texts
+    in padded batches for building an index (``encode``), without torch."""
+
+    def __init__(self, onnx_path: Path, model_path: Path, max_length: int, name: str = ""):
         import onnxruntime
-        from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
         # One query is a tiny graph: a single thread avoids thread hand-off costs that dominate at this size.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length)
-        self._tokenizer.no_padding()
+        self._tokenizer_file = str(Path(model_path) / "tokenizer.json")
+        self._max_length = max_length
+        self._tokenizer = self._new_tokenizer(padding=False)
+        self._batch_tokenizer = None  # made on first batch: padding is tokenizer state, queries must not share it
+        self.name = name  # the model setting, as the embedding cache keys it
+        self.dimension = int(self.encode_query("dimension").shape[0])
+
+    def _new_tokenizer(self, padding: bool):
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(self._tokenizer_file)
+        tokenizer.enable_truncation(self._max_length)
+        if padding:
+            tokenizer.enable_padding()
+        else:
+            tokenizer.no_padding()
+        return tokenizer
+
+    def _run(self, encodings) -> np.ndarray:
+        feeds = {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+        return self._session.run(None, feeds)[0]
 
     def encode_query(self, text: str) -> np.ndarray:
         # ONNX Runtime sessions may be run from several threads at once.
-        encoding = self._tokenizer.encode(text)
-        ids = np.array([encoding.ids], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
-                 "token_type_ids": np.array([encoding.type_ids], dtype=np.int64)}
-        return self._session.run(None, feeds)[0][0]
+        return self._run([self._tokenizer.encode(text)])[0]
+
+    def encode(self, texts: list[str], batch_size: int = 32, progress: str | None = None) -> np.ndarray:
+        """Embed ``texts`` (rows in input order); with ``progress`` set, show a progress bar on stderr."""
+        if self._batch_tokenizer is None:
+            self._batch_tokenizer = self._new_tokenizer(padding=True)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        bar = None
+        if progress and len(texts) > batch_size:
+            import sys
+
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc=progress, unit="text", file=sys.stderr, leave=False)
+        # Batches of similar length waste less work on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(texts), batch_size):
+            rows = order[start:start + batch_size]
+            vectors[rows] = self._run(self._batch_tokenizer.encode_batch([texts[i] for i in rows]))
+            if bar:
+                bar.update(len(rows))
+        if bar:
+            bar.close()
+        return vectors
