@@ -117,6 +117,10 @@ class Settings:
     port: int = field(default=7860, metadata=_check(lambda v: 0 <= v <= 65535, "a port from 0 to 65535"))
     # How often (seconds) a running server looks for a rebuilt index or changed settings; 0 turns it off.
     reload_interval: float = field(default=2.0, metadata=_check(lambda v: v >= 0, "0 or more seconds"))
+    # Also rebuild the index (incrementally) when a corpus file changes, at the same interval: the
+    # owner saves an edit and the running bot answers from it. A malformed edit is reported (log,
+    # /api/health) while the last good build keeps answering. `faqbot serve --watch` sets it.
+    watch_corpus: bool = False
     # The bot's name in the chat page, the widget and source pages.
     site_title: str = field(default="FAQ assistant", metadata=_check(lambda v: bool(v.strip()), "a name"))
     # Web origins (scheme://host:port) allowed to frame the chat and call the API, besides the
@@ -199,6 +203,14 @@ def _coerce(name: str, value, where: str):
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError
             result = int(str(value).strip()) if isinstance(value, str) else int(value)
+        elif kind == "bool":
+            words = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+            if isinstance(value, bool):
+                result = value
+            elif isinstance(value, str) and value.strip().lower() in words:
+                result = words[value.strip().lower()]
+            else:
+                raise ValueError
         elif kind == "float":
             if isinstance(value, bool):
                 raise ValueError
@@ -210,7 +222,8 @@ def _coerce(name: str, value, where: str):
                 raise ValueError
             result = value
     except (TypeError, ValueError):
-        expected = setting.metadata.get("expected") or {"int": "a whole number", "float": "a number"}.get(
+        expected = setting.metadata.get("expected") or {"int": "a whole number", "float": "a number",
+                                                         "bool": "true or false"}.get(
             kind, "a path" if "Path" in kind else "a list of text" if "list" in kind else "text")
         raise ConfigError(f"{where} is {value!r}; expected {expected}") from None
     check = setting.metadata.get("check")

@@ -208,6 +208,11 @@ class FAQBot:
             return IndexStatus("loaded", self.index.path)
         return status
 
+    def mark_stale(self, error: CorpusError) -> None:
+        """Record that the corpus changed into something that does not load: the served build
+        stays in use, reported stale with the problem (see index_status)."""
+        self._index_status = IndexStatus.stale_because(error, self.settings.corpus, self.index.path)
+
     def reload(self) -> bool:
         """Serve the index's current build and the current settings if either is not the one
         being served. Returns whether anything changed. Settings that need the model or another

@@ -34,6 +34,7 @@ def settings_overrides(args: argparse.Namespace) -> dict:
         "corpus": getattr(args, "corpus", None), "index_dir": getattr(args, "index_dir", None),
         "host": getattr(args, "host", None), "port": getattr(args, "port", None) if args.command == "serve" else None,
         "allowed_origins": getattr(args, "allowed_origins", None),
+        "watch_corpus": getattr(args, "watch_corpus", None),
     }
 
 

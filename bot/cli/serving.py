@@ -18,6 +18,8 @@ def register(commands) -> None:
     serve.add_argument("--allow-origin", dest="allowed_origins", action="append", metavar="ORIGIN",
                        help="a site (e.g. https://www.example.org) allowed to embed the chat and call the API; "
                             "repeatable (default: this machine only)")
+    serve.add_argument("--watch", dest="watch_corpus", action="store_const", const=True,
+                       help="rebuild and answer from the corpus as soon as a file of it changes")
     add_corpus_options(serve)
     serve.set_defaults(handler=cmd_serve)
 

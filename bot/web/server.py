@@ -23,6 +23,7 @@ from bot.config import ConfigError, Settings
 from bot.engine import FAQBot, QuestionError
 from bot.errors import UserError
 from bot.index import IndexProblem
+from bot.watch import CorpusWatch
 from bot.web.api_errors import error_responses, install_error_handlers
 from bot.web.chat_ui import build_chat
 from bot.web.connection import with_header_timeout
@@ -61,10 +62,15 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def watch_index(bot: FAQBot, interval: float, stop: threading.Event) -> None:
+def watch_index(bot: FAQBot, interval: float, stop: threading.Event, corpus: CorpusWatch | None = None) -> None:
     """Swap in a rebuilt index (`faqbot index` run while serving) or changed settings (e.g.
-    `faqbot calibrate`) within ``interval`` seconds."""
+    `faqbot calibrate`) within ``interval`` seconds; with ``corpus``, also rebuild on corpus edits."""
     while not stop.wait(interval):
+        if corpus is not None:
+            try:
+                corpus.check()
+            except Exception as exc:  # e.g. the corpus folder removed: keep serving the last build
+                log.warning(f"Corpus check skipped: {exc}")
         try:
             if bot.reload():
                 log.info(f"Now serving the index built at {bot.index.manifest['built_at']} "
@@ -193,7 +199,8 @@ def serve(settings: Settings, settings_source: Callable[[], Settings] | None = N
     app = build_app(bot, FeedbackStore(settings.data_path))
     stop = threading.Event()
     if settings.reload_interval > 0:
-        threading.Thread(target=watch_index, args=(bot, settings.reload_interval, stop), daemon=True).start()
+        corpus = CorpusWatch(bot) if settings.watch_corpus else None
+        threading.Thread(target=watch_index, args=(bot, settings.reload_interval, stop, corpus), daemon=True).start()
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     server = uvicorn.Server(uvicorn.Config(

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -245,3 +246,70 @@ def test_changed_settings_reach_a_running_server_on_reload(live):
     assert reload["answer_threshold"] == 0.6
     status, body = post_json(base + "/api/ask", {"question": "What are your opening hours?"})
     assert body["answered"] is True
+
+
+# --- serve --watch: the owner saves an edit and the running bot answers from it ----------------------
+
+def test_watch_answers_from_a_saved_edit_and_reports_a_broken_one(tmp_path):
+    corpus = tmp_path / "shop.jsonl"
+    row = {"id": "hours", "question": "What are your opening hours?", "answer": "We open at nine and close at six."}
+    corpus.write_text(json.dumps(row) + "\n")
+    port = free_port()
+    env = {**os.environ, "FAQBOT_RATE_LIMIT_PER_MINUTE": "0", "FAQBOT_RELOAD_INTERVAL": "0.5",
+           "FAQBOT_DATA_DIR": str(tmp_path / "data"), "FAQBOT_NETGUARD_LOG": str(tmp_path / "net.log")}
+    env.pop("FAQBOT_CONFIG", None)
+    process = subprocess.Popen(faqbot_command("serve", "--watch", "--port", str(port), "--corpus", str(corpus),
+                                              "--index", str(tmp_path / "index")),
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    failures, stop = [], threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                status, _ = post_json(base + "/api/ask", {"question": "When do you open?"})
+                if status != 200:
+                    failures.append(status)
+            except Exception as exc:  # noqa: BLE001 - any failed request counts
+                failures.append(repr(exc))
+
+    def answer():
+        return post_json(base + "/api/ask", {"question": "When do you open?"})[1]["answer"]
+
+    def health():
+        with urllib.request.urlopen(base + "/api/health", timeout=10) as response:
+            return json.loads(response.read())
+
+    def within(seconds, condition):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return time.monotonic()
+            time.sleep(0.1)
+        raise AssertionError(f"not within {seconds} s")
+
+    try:
+        wait_for_http(base + "/api/health", process)
+        assert "nine" in answer()
+        threads = [threading.Thread(target=hammer) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        saved = time.monotonic()
+        corpus.write_text(json.dumps({**row, "answer": "We open at half past eight and close at six."}) + "\n")
+        answered = within(3, lambda: "half past eight" in answer())
+        assert answered - saved <= 3
+        corpus.write_text(json.dumps(row)[:-5] + "\n")  # a broken edit: not JSON any more
+        within(3, lambda: health()["index_stale"])
+        assert health()["index_problem"].startswith("shop.jsonl:1: not valid JSON")
+        assert "half past eight" in answer()  # the last good build keeps answering
+        corpus.write_text(json.dumps({**row, "answer": "We open at eight."}) + "\n")
+        within(3, lambda: "at eight." in answer() and not health()["index_stale"])
+        stop.set()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+    finally:
+        stop.set()
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "The corpus changed: rebuilt the index (1 of 2 views embedded)" in output
