@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.encoders.batching import encode_in_batches
+
 if TYPE_CHECKING:
     from bot.encoders.torch_encoder import Embedder
 
@@ -161,21 +163,5 @@ class OnnxEncoder:
         """Embed ``texts`` (rows in input order); with ``progress`` set, show a progress bar on stderr."""
         if self._batch_tokenizer is None:
             self._batch_tokenizer = self._new_tokenizer(padding=True)
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        bar = None
-        if progress and len(texts) > batch_size:
-            import sys
-
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(texts), desc=progress, unit="text", file=sys.stderr, leave=False)
-        # Batches of similar length waste less work on padding.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
-            vectors[rows] = self._run(self._batch_tokenizer.encode_batch([texts[i] for i in rows]))
-            if bar:
-                bar.update(len(rows))
-        if bar:
-            bar.close()
-        return vectors
+        return encode_in_batches(texts, self.dimension, batch_size, progress,
+                                 lambda batch: self._run(self._batch_tokenizer.encode_batch(batch)))

