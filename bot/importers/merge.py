@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.corpus.model import VALID_ID, Entry, normalise_question, slugify
-from bot.importers.pairs import Extraction, Pair, tidy_answer, tidy_question, flatten_headings
+from bot.importers.pairs import Extraction, Pair, flatten_headings, tidy_answer, tidy_question
 
 # Answers shorter than this are too generic to prove that two questions are the same one.
 MIN_WORDS_TO_MERGE_BY_ANSWER = 8
