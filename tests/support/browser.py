@@ -191,3 +191,25 @@ class HostSite:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def feedback_rows(bot, kind: str, question: str | None = None, timeout: float = 10.0) -> list[dict]:
+    """Rows of a running bot's feedback table of one kind (and question), polled until there is
+    one: votes are stored by an event that runs after the click."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = []
+        if bot.feedback_db.exists():
+            db = sqlite3.connect(f"file:{bot.feedback_db}?mode=ro", uri=True)
+            try:
+                db.row_factory = sqlite3.Row
+                rows = [dict(r) for r in db.execute("SELECT * FROM feedback WHERE kind = ? ORDER BY id", (kind,))
+                        if question is None or r["question"] == question]
+            finally:
+                db.close()
+        if rows or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.1)

@@ -11,8 +11,6 @@ the "allowed" host site, and one on the real default FAQ.
 from __future__ import annotations
 
 import json
-import sqlite3
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -25,6 +23,7 @@ from tests.support.browser import (
     HostSite,
     NetworkGuard,
     ask,
+    feedback_rows,
     is_local,
     launch_chromium,
     start_bot,
@@ -229,24 +228,6 @@ def fetch_ask(page, bot_url: str, question: str):
     }""", [bot_url, question])
 
 
-def feedback_rows(bot, kind: str, timeout: float = 10.0) -> list[dict]:
-    """Rows of the bot's feedback table of one kind, polled until there is one (votes are
-    stored by an event that runs after the click)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = []
-        if bot.feedback_db.exists():
-            db = sqlite3.connect(f"file:{bot.feedback_db}?mode=ro", uri=True)
-            try:
-                db.row_factory = sqlite3.Row
-                rows = [dict(r) for r in db.execute("SELECT * FROM feedback WHERE kind = ? ORDER BY id", (kind,))]
-            finally:
-                db.close()
-        if rows or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.1)
-
-
 # --- the chat page ---------------------------------------------------------------------------
 
 
@@ -275,7 +256,7 @@ def test_like_is_stored_in_the_feedback_database(bots, page):
     page.locator("#faqbot-chat button[aria-label=Like]").last.click()
     expect(page.locator("#faqbot-chat button[aria-label=Liked]")).to_have_count(1)
 
-    votes = [r for r in feedback_rows(bots.shop, "vote") if r["question"] == "when do you open?"]
+    votes = feedback_rows(bots.shop, "vote", question="when do you open?")
     assert len(votes) == 1, votes
     vote = votes[0]
     assert vote["vote"] == "up" and vote["channel"] == "web"

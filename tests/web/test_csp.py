@@ -208,26 +208,10 @@ def watched(served):
     assert guard.foreign() == [], guard.foreign()
 
 
-def votes(server, question: str, timeout: float = 10.0) -> list[dict]:
-    """The stored votes on ``question``, polled until there is one (a vote is stored by an event
-    that runs after the click)."""
-    import sqlite3
-    import time
+def votes(server, question: str) -> list[dict]:
+    from tests.support.browser import feedback_rows
 
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = []
-        if server.feedback_db.exists():
-            db = sqlite3.connect(f"file:{server.feedback_db}?mode=ro", uri=True)
-            try:
-                db.row_factory = sqlite3.Row
-                rows = [dict(r) for r in db.execute(
-                    "SELECT * FROM feedback WHERE kind = 'vote' AND question = ?", (question,))]
-            finally:
-                db.close()
-        if rows or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.1)
+    return feedback_rows(server, "vote", question=question)
 
 
 def answer_cite_and_like(scope, question: str) -> None:
