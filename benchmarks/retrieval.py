@@ -185,14 +185,13 @@ def default_corpus(embedder, tmp: Path, markdown: bool) -> None:
             raise SystemExit(f"benchmark questions file is malformed: {run.stopped_at}")
         seconds.append(f"{half} {run.seconds:.1f} s")
         for method in METHODS:
-            s = summarize(run.results[method], method, bot.settings.answer_threshold,
+            s = summarize(run.results[method], method, bot.judge.summary(),
                           calibrated=run.calibrated[method])
             a = s["answering"] or {}
             rows.append([f"{method:6s} {half}", s["answerable"], s["unanswerable"], s["retrieval"]["hit@1"],
                          s["retrieval"]["mrr@10"], s["retrieval"]["ndcg@10"], a.get("precision"), a.get("recall"),
                          a.get("f1"), a.get("accuracy"), s["latency"]["median_ms"]])
-    print_table(f"Default corpus ({len(bot.index.entries)} entries), answer_threshold "
-                f"{bot.settings.answer_threshold} (calibrated on the calibration half); eval {', '.join(seconds)}",
+    print_table(f"Default corpus ({len(bot.index.entries)} entries), {bot.judge.summary()}; eval {', '.join(seconds)}",
                 ["retriever / half", "answerable", "not in FAQ", "hit@1", "MRR@10", "nDCG@10", "ans. P", "ans. R",
                  "ans. F1", "handled right", "p50 ms"], rows, markdown)
 
@@ -215,7 +214,7 @@ def main() -> None:
 
     settings = load_settings()
     print(f"retriever settings: question_weight {settings.question_weight}, lexical_weight "
-          f"{settings.lexical_weight}, answer_threshold {settings.answer_threshold}")
+          f"{settings.lexical_weight}, answer_threshold {settings.answer_threshold or 'auto (self-calibrated)'}")
     folder = stackfaq_folder() if any(w in VARIANTS for w in wanted) else None
     if folder is None and any(w in VARIANTS for w in wanted):
         print(skipped(f"the {' and '.join(w for w in wanted if w in VARIANTS)} tables are skipped"))

@@ -3,16 +3,21 @@ or an honest "that's not in our FAQ" with the closest questions offered instead.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.corpus.model import Entry
 
 if TYPE_CHECKING:
+    from bot.decision import Judge
     from bot.retrievers import Hit
 
 SNIPPET_CHARS = 200
+# How far below the best match a suggestion may score: "did you mean" (declined) offers only
+# near-ties of the best; "related questions" (answered) offers the answered entry's neighbours.
+# Chosen on the tuning corpora for suggestion precision (benchmarks/decision.py).
+DID_YOU_MEAN_GAP = 0.05
+RELATED_GAP = 0.30
 NOT_IN_FAQ = "Sorry, our FAQ doesn't cover that, so I won't guess an answer."
 
 
@@ -63,11 +68,6 @@ class Answer:
         return "\n".join(lines)
 
 
-def confidence_of(score: float, threshold: float, slope: float) -> float:
-    """Map a retrieval score to 0..1, with 0.5 exactly at the answer threshold."""
-    return 1.0 / (1.0 + math.exp(-slope * (score - threshold)))
-
-
 def snippet_of(entry: Entry, limit: int = SNIPPET_CHARS) -> str:
     text = " ".join(entry.answer.split())
     if len(text) <= limit:
@@ -84,30 +84,34 @@ def cite(text: str, number: int) -> str:
     return "\n\n".join(f"{p} [{number}]" for p in tidy)
 
 
-def compose(question: str, hits: list[Hit], top_k: int, threshold: float, slope: float, margin: float) -> Answer:
+def compose(question: str, hits: list[Hit], top_k: int, judge: Judge, margin: float) -> Answer:
     """Decide whether the FAQ answers ``question`` and write the answer from the ``hits``.
 
     Args:
         question: the cleaned question.
         hits: entries ranked best first (bot.retrievers).
         top_k: most sources and suggestions to give.
-        threshold: the score an answer needs (below it: "not in our FAQ" and suggestions).
-        slope: steepness of the score -> confidence curve around the threshold.
-        margin: a second entry is cited too when it passes the threshold this close to the best.
+        judge: answers or declines from the hits (bot.decision), and sets the score a suggestion needs.
+        margin: a second entry is cited too when the judge would answer with it and it scores this
+            close to the best.
     """
     if not hits:
         return Answer(question, False, NOT_IN_FAQ, 0.0)
     best = hits[0]
-    confidence = round(confidence_of(best.score, threshold, slope), 4)
-    answered = best.score >= threshold
+    answered, confidence = judge.verdict(question, hits)
+    confidence = round(confidence, 4)
+    floor = judge.suggestion_floor
     if not answered:
-        suggestions = [Suggestion(h.entry.id, h.entry.question) for h in hits[:top_k]]
+        # "Did you mean": only entries that come near both the question and the best match; an
+        # unrelated next-nearest entry is worse than no suggestion.
+        suggestions = [Suggestion(h.entry.id, h.entry.question) for h in hits[:top_k]
+                       if h.score >= floor and best.score - h.score <= DID_YOU_MEAN_GAP]
         return Answer(question, False, NOT_IN_FAQ, confidence, [], suggestions)
 
     cited = [best]
-    for hit in hits[1:top_k]:
-        # A second source only where it clearly applies too: above the threshold and nearly as close.
-        if hit.score >= threshold and best.score - hit.score <= margin:
+    for position, hit in enumerate(hits[1:top_k], start=1):
+        # A second source only where it clearly applies too: nearly as close, and answerable alone.
+        if best.score - hit.score <= margin and judge.verdict(question, hits[position:])[0]:
             cited.append(hit)
             break
     parts = [cite(best.entry.answer, 1)]
@@ -116,5 +120,8 @@ def compose(question: str, hits: list[Hit], top_k: int, threshold: float, slope:
     citations = [
         Citation(h.entry.id, h.entry.question, h.entry.url, round(h.score, 4), snippet_of(h.entry)) for h in cited
     ]
-    suggestions = [Suggestion(h.entry.id, h.entry.question) for h in hits[len(cited):top_k + len(cited) - 1]]
+    # "Related questions": from the answered entry's own topic, and not far below it.
+    related = [h for h in hits[len(cited):] if h.score >= floor and best.score - h.score <= RELATED_GAP
+               and h.entry.category == best.entry.category]
+    suggestions = [Suggestion(h.entry.id, h.entry.question) for h in related[:top_k - 1]]
     return Answer(question, True, "\n\n".join(parts), confidence, citations, suggestions)

@@ -76,14 +76,22 @@ class Settings:
     model: str = PACKAGED_MODEL
     # How many sources an answer may cite and how many suggestions it offers.
     top_k: int = field(default=3, metadata=_check(lambda v: 1 <= v <= 20, "a whole number from 1 to 20"))
-    # Score (a blend of cosine similarities) at which confidence is 0.5: below it the bot says
-    # the FAQ does not cover the question. `faqbot calibrate` on the calibration half of the
-    # labeled default-corpus questions (benchmarks/data/default-calibration.jsonl), maximising
-    # F1 of answering, put it at 0.6002 (the middle of the gap 0.580..0.621 between scores).
-    answer_threshold: float = field(default=0.60, metadata=_check(lambda v: -1 <= v <= 2, "a number from -1 to 2"))
-    # Steepness of the score -> confidence curve around the threshold.
+    # Unset (the default, or "auto"): each corpus gets its own answer/decline decision with no
+    # labels (bot/decision: the index build measures how the corpus scores questions, and a small
+    # model fitted on other FAQs judges every question against that). Set: answer exactly when
+    # the best score (a blend of cosine similarities) reaches this value; `faqbot calibrate`
+    # sets it from labeled questions.
+    answer_threshold: float | None = field(default=None, metadata=_check(lambda v: v is None or -1 <= v <= 2,
+                                                                         'a number from -1 to 2, or "auto"'))
+    # With answer_threshold unset: the confidence (the decision model's probability that the FAQ
+    # answers the question) an answer needs; unset, the value fitted with the model (0.6). Raise it
+    # to decline more questions the FAQ only nearly covers, at the cost of declining some it does
+    # cover (benchmarks/decision.py measures both).
+    min_confidence: float | None = field(default=None, metadata=_check(lambda v: v is None or 0 < v < 1,
+                                                                       'a number between 0 and 1, or "auto"'))
+    # Steepness of the score -> confidence curve around a set answer_threshold.
     confidence_slope: float = field(default=20.0, metadata=_check(lambda v: 0 < v <= 1000, "a number above 0"))
-    # A second entry is cited too when it also passes the threshold and scores this close to the best.
+    # A second entry is cited too when it would be answered alone and scores this close to the best.
     second_answer_margin: float = field(default=0.03, metadata=_check(lambda v: 0 <= v <= 1, "a number from 0 to 1"))
     # Weight of the question views (question, alternates) against the question+answer views.
     # 0.5 was best on both tuning sets (StackFAQ rephrase group 0, the default corpus's
@@ -211,7 +219,9 @@ def _coerce(name: str, value, where: str):
                 result = words[value.strip().lower()]
             else:
                 raise ValueError
-        elif kind == "float":
+        elif "float" in kind:
+            if "None" in kind and (value is None or (isinstance(value, str) and value.strip() in ("", "auto"))):
+                return None
             if isinstance(value, bool):
                 raise ValueError
             result = float(value)

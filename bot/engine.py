@@ -21,6 +21,7 @@ from typing import Callable
 from bot.answer import Answer, compose
 from bot.config import Settings
 from bot.corpus import CorpusError, corpus_fingerprint, load_corpus
+from bot.decision import Judge, judge_for
 from bot.encoders import DocumentEncoder, QueryEncoder, open_document_encoder, open_query_encoder
 from bot.errors import UserError
 from bot.index import (
@@ -105,6 +106,7 @@ def ensure_index(settings: Settings, embedder_factory: Callable[[], DocumentEnco
         log(f"No index at {settings.index_path} yet; building it from {settings.corpus}...")
     build = build_index(entries, settings, embedder_factory(), fingerprint, progress=progress)
     log(f"Indexed {len(entries)} entries into {settings.index_path}.")
+    log(f"Answer or decline: {judge_for(settings, load_index(settings.index_path)).describe()}.")
     return IndexStatus("built" if manifest is None else "rebuilt", build)
 
 
@@ -133,6 +135,7 @@ class _Served:
     settings: Settings
     index: LoadedIndex
     retriever: Retriever
+    judge: Judge
     entries_by_id: dict
     answers: OrderedDict = field(default_factory=OrderedDict)  # recent answers, most recent last
     others: dict = field(default_factory=dict)  # retrievers other than the configured one, by name
@@ -150,7 +153,8 @@ class FAQBot:
         self._reload_lock = threading.Lock()
 
     def _serve(self, settings: Settings, index: LoadedIndex) -> _Served:
-        return _Served(settings, index, retriever_for(settings, index, self.encoder), {e.id: e for e in index.entries})
+        return _Served(settings, index, retriever_for(settings, index, self.encoder), judge_for(settings, index),
+                       {e.id: e for e in index.entries})
 
     @property
     def settings(self) -> Settings:
@@ -163,6 +167,11 @@ class FAQBot:
     @property
     def retriever(self) -> Retriever:
         return self._served.retriever
+
+    @property
+    def judge(self) -> Judge:
+        """What decides between answering and "not in our FAQ" (bot.decision)."""
+        return self._served.judge
 
     def entry(self, entry_id: str):
         return self._served.entries_by_id.get(entry_id)
@@ -286,6 +295,5 @@ class FAQBot:
     def _answer(served: _Served, retriever: Retriever, text: str, top_k: int, depth: int) -> tuple[Answer, list[Hit]]:
         hits = retriever.search(text, k=depth)
         settings = served.settings
-        answer = compose(text, hits, top_k, settings.answer_threshold, settings.confidence_slope,
-                         settings.second_answer_margin)
+        answer = compose(text, hits, top_k, served.judge, settings.second_answer_margin)
         return answer, hits

@@ -51,8 +51,20 @@ def describe(settings: Settings) -> dict[str, str]:
         "data": f"{settings.data_path} (feedback: {feedback})",
         "model": f"{settings.model} at {model_path}",
         "query encoder": encoder,
-        "retriever": f"{settings.retriever}, answer threshold {settings.answer_threshold:g}",
+        "retriever": settings.retriever,
+        "answer or decline": _decision(settings, manifest),
     }
+
+
+def _decision(settings: Settings, manifest: dict | None) -> str:
+    if settings.answer_threshold is not None:
+        return f"answer_threshold {settings.answer_threshold:g}, from the settings (fixed score threshold)"
+    text = "self-calibrated per corpus at index time (no labels)"
+    if manifest and manifest.get("decision"):
+        from bot.decision import CorpusProfile
+
+        text += ": " + CorpusProfile.from_json(manifest["decision"]).describe()
+    return text
 
 
 def _feedback_rows(path: Path) -> str:

@@ -21,7 +21,7 @@ def clean_environment(monkeypatch, tmp_path):
 @pytest.mark.parametrize("variable, value, expected", [
     ("FAQBOT_TOP_K", "0", "a whole number from 1 to 20"),
     ("FAQBOT_TOP_K", "2.5", "a whole number from 1 to 20"),
-    ("FAQBOT_ANSWER_THRESHOLD", "nan", "a number from -1 to 2"),
+    ("FAQBOT_ANSWER_THRESHOLD", "nan", 'a number from -1 to 2, or "auto"'),
     ("FAQBOT_QUESTION_WEIGHT", "1.5", "a number from 0 to 1"),
     ("FAQBOT_RETRIEVER", "semantic", "one of hybrid, dense, bm25"),
     ("FAQBOT_QUERY_ENCODER", "gpu", "one of auto, torch"),

@@ -100,10 +100,11 @@ def evaluate_file(args, settings: Settings, calibrate: bool) -> int:
 
     summaries = {}
     for method in methods:
-        summary = summarize(run.results[method], method, settings.answer_threshold, args.by,
+        summary = summarize(run.results[method], method, bot.judge.summary(), args.by,
                             calibrated=run.calibrated[method])
         summary.update({
             "questions_file": str(questions_file), "corpus": str(settings.corpus), "entries": len(bot.index.entries),
+            "answer_threshold": settings.answer_threshold,
             "run_seconds": run.seconds, "total_seconds": time.perf_counter() - started,
             "stopped_at": str(run.stopped_at) if run.stopped_at else None,
         })
@@ -122,7 +123,7 @@ def evaluate_file(args, settings: Settings, calibrate: bool) -> int:
                 f"{OBJECTIVES[args.objective]} = {calibration.value:.3f}")
         summaries[primary]["calibration"] = {"threshold": calibration.threshold, "objective": args.objective,
                                              "value": calibration.value, "metrics": calibration.metrics,
-                                             "previous_threshold": settings.answer_threshold}
+                                             "previous_decision": bot.judge.summary()}
         summaries[primary]["calibration_note"] = note
 
     comparison = comparison_rows(summaries) if len(methods) > 1 else None
@@ -145,12 +146,14 @@ def evaluate_file(args, settings: Settings, calibrate: bool) -> int:
                            [list(c.values()) for c in comparison]))
     else:
         print(summary_text(summaries[methods[0]]))
+    for advice in summaries[primary].get("advice", []) if not calibration else []:
+        print(f"Note: {advice}", file=sys.stderr)
     where = out if len(methods) == 1 else f"{out}/<retriever>"
     print(f"Results in {where}/ (results.csv, results.jsonl, metrics.json, report.html).", file=sys.stderr)
 
     if calibration:
         config = _config_target(args, settings)
-        print(f"Calibrated answer_threshold: {calibration.threshold:.4f} (was {settings.answer_threshold:.4f}); "
+        print(f"Calibrated answer_threshold: {calibration.threshold:.4f} (was: {bot.judge.summary()}); "
               f"objective: {OBJECTIVES[args.objective]} = {calibration.value:.3f}; "
               f"answering F1 {number_text(calibration.metrics['f1'])}, handled right {number_text(calibration.metrics['accuracy'])} "
               f"on {calibration.questions} labeled questions.", file=sys.stderr)

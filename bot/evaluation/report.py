@@ -162,9 +162,11 @@ def render_report(summary: dict, results, entries_by_id: dict, points, calibrate
         comparison: rows of a retriever comparison table, if one was run.
     """
     esc = html.escape
-    thresholds = {"threshold": summary["answer_threshold"]}
+    thresholds = {}
+    if summary.get("answer_threshold") is not None:
+        thresholds["answer_threshold"] = summary["answer_threshold"]
     if calibrated is not None:
-        thresholds = {"threshold used": summary["answer_threshold"], "calibrated": calibrated}
+        thresholds["calibrated"] = calibrated
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -172,7 +174,7 @@ def render_report(summary: dict, results, entries_by_id: dict, points, calibrate
         f"<style>{REPORT_STYLE}</style></head><body><main>",
         f"<h1>How well the FAQ bot answers <code>{esc(summary['questions_file'])}</code></h1>",
         f"<p class='meta'>Corpus <code>{esc(summary['corpus'])}</code> ({summary['entries']} entries) · "
-        f"retriever <b>{esc(summary['retriever'])}</b> · answer threshold {summary['answer_threshold']:.3f} · "
+        f"retriever <b>{esc(summary['retriever'])}</b> · {esc(summary['decision'])} · "
         f"{summary['questions']} questions ({summary['answerable']} answerable, {summary['unanswerable']} not in "
         f"the FAQ, {summary['unlabeled']} unlabeled) · {summary['run_seconds']:.1f} s · "
         f"{esc(datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))}</p>",
@@ -195,18 +197,20 @@ def render_report(summary: dict, results, entries_by_id: dict, points, calibrate
             ["retriever", "hit@1", "Recall@5", "MRR@10", "nDCG@10", "answering F1", "latency p50 ms"],
             [[c["retriever"], c["hit@1"], c["recall@5"], c["mrr@10"], c["ndcg@10"], c["f1"], c["median_ms"]]
              for c in comparison]))
+    for advice in summary.get("advice", []):
+        parts.append(f"<p class='advice' role='note'><b>The decision looks wrong here.</b> {esc(advice)}</p>")
     if calibrated is not None:
         parts.append(f"<p>Calibrated threshold: <b>{calibrated:.3f}</b> ({esc(summary.get('calibration_note', ''))}).</p>")
     if points:
         sweep = threshold_sweep(points)
         parts += [
             "<h2>Should it have answered?</h2>",
-            "<p>Top score of every labeled question. Answerable questions should sit right of the threshold, "
-            "questions the FAQ does not cover left of it; answerable ones whose first entry is wrong are "
-            "better declined too.</p>",
+            "<p>Top score of every labeled question. Answerable questions should score high and questions the "
+            "FAQ does not cover low; answerable ones whose first entry is wrong are better declined too. "
+            "A fixed threshold (`faqbot calibrate`) draws one line between them.</p>",
             f"<figure>{score_histogram(points, thresholds)}</figure>",
             "<h2>Accuracy against coverage</h2>",
-            "<p>Moving the threshold down answers more questions (coverage) and risks more wrong answers. "
+            "<p>Moving a threshold down answers more questions (coverage) and risks more wrong answers. "
             "A question the FAQ does not cover that gets answered counts as wrong.</p>",
             f"<figure>{coverage_chart(sweep, thresholds)}</figure>",
         ]
@@ -242,6 +246,7 @@ REPORT_STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d1d1f;
 background:#fff;margin:0}
 main{max-width:1000px;margin:0 auto;padding:24px}
+.advice{border-left:4px solid #b35900;background:#fff4e5;padding:8px 12px}
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta{color:#555}.warn{background:#fff3cd;padding:8px;border-radius:4px}
 table{border-collapse:collapse;font-size:.9em;margin:8px 0}

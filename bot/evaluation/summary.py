@@ -16,14 +16,14 @@ def calibration_points(results: list[QuestionResult]) -> list[Point]:
             for r in results if r.expected is not None]
 
 
-def summarize(results: list[QuestionResult], method: str, threshold: float, by: str | None = None,
+def summarize(results: list[QuestionResult], method: str, decision: str, by: str | None = None,
               calibrated: bool = True) -> dict:
     """The metrics of one retriever's results (see bot/evaluation/metrics.py for the definitions)."""
     labeled = [r for r in results if r.expected is not None]
     answerable = [r for r in labeled if r.expected]
     summary = {
         "retriever": method,
-        "answer_threshold": threshold,
+        "decision": decision,
         "questions": len(results),
         "answerable": len(answerable),
         "unanswerable": len(labeled) - len(answerable),
@@ -40,8 +40,35 @@ def summarize(results: list[QuestionResult], method: str, threshold: float, by: 
         for r in results:
             groups.setdefault(str(r.fields.get(by, "(none)")), []).append(r)
         summary["by_field"] = by
-        summary["by"] = {value: summarize(rows, method, threshold, calibrated=calibrated) for value, rows in sorted(groups.items())}
+        summary["by"] = {value: summarize(rows, method, decision, calibrated=calibrated) for value, rows in sorted(groups.items())}
+    if calibrated:
+        summary["advice"] = decision_advice(labeled)
     return summary
+
+
+# Shares of labeled questions above which the decision looks wrong for the file at hand.
+TOO_CAUTIOUS = 0.15  # answerable, right entry ranked first, yet declined
+TOO_EAGER = 0.30  # not in the FAQ, yet answered
+ADVICE_MIN_QUESTIONS = 3
+
+
+def decision_advice(labeled: list[QuestionResult]) -> list[str]:
+    """Say so when the answer/decline decision looks wrong for these labeled questions, and what
+    fixes it: ``faqbot calibrate`` sets a threshold from the same labels."""
+    advice = []
+    right_first = [r for r in labeled if r.expected and r.returned and r.returned[0] in r.expected]
+    withheld = [r for r in right_first if not r.answered]
+    if len(withheld) >= ADVICE_MIN_QUESTIONS and len(withheld) / len(right_first) >= TOO_CAUTIOUS:
+        advice.append(f"The bot declined {len(withheld)} of {len(right_first)} answerable questions whose right entry "
+                      "it ranked first: the decision is too cautious for these questions. `faqbot calibrate "
+                      "QUESTIONS` sets a threshold from these labels (or lower min_confidence).")
+    outside = [r for r in labeled if not r.expected]
+    answered = [r for r in outside if r.answered]
+    if len(answered) >= ADVICE_MIN_QUESTIONS and len(answered) / len(outside) >= TOO_EAGER:
+        advice.append(f"The bot answered {len(answered)} of {len(outside)} questions the FAQ does not answer: the "
+                      "decision is too eager for these questions. `faqbot calibrate QUESTIONS` sets a threshold "
+                      "from these labels (or raise min_confidence).")
+    return advice
 
 
 def rounded(data, digits: int = 4):
@@ -81,8 +108,7 @@ def format_table(headers: list[str], rows: list[list]) -> str:
 def summary_text(summary: dict) -> str:
     r, a, lat = summary["retrieval"], summary["answering"], summary["latency"]
     lines = [f"{summary['questions']} questions: {summary['answerable']} answerable, {summary['unanswerable']} not in "
-             f"the FAQ, {summary['unlabeled']} unlabeled (retriever {summary['retriever']}, threshold "
-             f"{summary['answer_threshold']:.3f})"]
+             f"the FAQ, {summary['unlabeled']} unlabeled (retriever {summary['retriever']}, {summary['decision']})"]
     rows = [["hit@1", r["hit@1"]], ["Recall@5", r["recall@5"]], ["MRR@10", r["mrr@10"]], ["nDCG@10", r["ndcg@10"]]]
     if a:
         rows += [["answering precision", a["precision"]], ["answering recall", a["recall"]],

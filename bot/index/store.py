@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -35,8 +35,9 @@ if TYPE_CHECKING:
     from bot.encoders import DocumentEncoder
 
 # 3: vector index parameters as data in the manifest ("vector_index");
-# 4: size and SHA-256 of every file of the build ("files"), checked on load
-FORMAT_VERSION = 4
+# 4: size and SHA-256 of every file of the build ("files"), checked on load;
+# 5: the corpus's score profile for the answer/decline decision ("decision", bot/decision)
+FORMAT_VERSION = 5
 KEEP_OLD_BUILDS = 1
 
 
@@ -83,6 +84,10 @@ class LoadedIndex:
                    is_q_view, lexical)
 
 
+class Measure(Protocol):
+    def __call__(self, index: LoadedIndex, embedder: DocumentEncoder) -> dict: ...
+
+
 def build_signature(settings: Settings, fingerprint: str, model_name: str) -> dict:
     """Everything that, when changed, makes an existing build stale."""
     return {
@@ -94,8 +99,12 @@ def build_signature(settings: Settings, fingerprint: str, model_name: str) -> di
 
 
 def build_index(entries: list[Entry], settings: Settings, embedder: DocumentEncoder, fingerprint: str,
-                progress: bool = True) -> Path:
+                progress: bool = True, measure: Measure | None = None) -> Path:
     """Embed every view of ``entries`` and atomically make the result the current build.
+
+    ``measure(index, embedder)`` is called with the built index (in memory); what it returns is
+    kept as the manifest's "decision". By default it is bot/decision/profile.py's ProfileMeasure:
+    how this corpus scores questions, which the answer/decline decision needs.
 
     Returns:
         The folder of the new build (its manifest.json says what was built).
@@ -110,6 +119,11 @@ def build_index(entries: list[Entry], settings: Settings, embedder: DocumentEnco
         vectors, reused = embed_with_cache([v.text for v in views], embedder, root / CACHE_FILE, progress)
         index = VectorIndex.build(vectors, settings.ann_min_views, settings.ivf_nprobe)
         lexical = LexicalIndex.build(entries)
+        if measure is None:
+            from bot.decision.profile import ProfileMeasure
+
+            measure = ProfileMeasure(settings)
+        decision = measure(LoadedIndex.assemble(root, {}, entries, views, index, lexical), embedder)
 
         name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f") + f"-{fingerprint[:8]}"
         tmp = builds / f".tmp-{name}"
@@ -128,6 +142,7 @@ def build_index(entries: list[Entry], settings: Settings, embedder: DocumentEnco
             "views_embedded": len(views) - reused,
             "views_reused": reused,
             "vector_index": index.params,
+            "decision": decision,
             "build_seconds": round(time.perf_counter() - started, 3),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "files": file_records(tmp),

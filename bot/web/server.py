@@ -74,7 +74,7 @@ def watch_index(bot: FAQBot, interval: float, stop: threading.Event, corpus: Cor
         try:
             if bot.reload():
                 log.info(f"Now serving the index built at {bot.index.manifest['built_at']} "
-                         f"(answer threshold {bot.settings.answer_threshold:g}).")
+                         f"(answer or decline: {bot.judge.summary()}).")
         except Exception as exc:  # a half-written build, a broken settings file: keep serving the old one
             log.warning(f"Reload skipped: {exc}")
 
@@ -115,7 +115,7 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
         status = bot.index_status  # stale: a corpus mistake keeps the last good build in use
         return {"status": "ok", "version": __version__, "entries": manifest["entries"],
                 "index_built_at": manifest["built_at"], "model": manifest["model"],
-                "answer_threshold": bot.settings.answer_threshold,
+                "answer_threshold": bot.settings.answer_threshold, "decision": bot.judge.to_json(),
                 "index_stale": status.stale, "index_problem": status.problem}
 
     @app.post("/api/reload", summary="Serve the newest build of the index and the current settings now "
@@ -128,7 +128,7 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
         except (IndexProblem, ConfigError) as exc:
             return JSONResponse(status_code=409, content={"error": str(exc)})
         return {"reloaded": switched, "index_built_at": bot.index.manifest["built_at"],
-                "answer_threshold": bot.settings.answer_threshold}
+                "answer_threshold": bot.settings.answer_threshold, "decision": bot.judge.to_json()}
 
     install_error_handlers(app)
 

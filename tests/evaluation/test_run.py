@@ -274,6 +274,26 @@ def test_calibrate_writes_the_threshold_into_the_config_file(capsys, shop, tmp_p
     assert load_settings().answer_threshold == pytest.approx(threshold)
 
 
+@pytest.mark.parametrize("threshold, says", [("0.99", "too cautious"), ("-0.5", "too eager")])
+def test_eval_says_when_the_decision_looks_wrong_and_what_fixes_it(capsys, shop, tmp_path, threshold, says):
+    out = tmp_path / "advice"
+    code, _, err = run(capsys, "eval", shop["questions"], "--corpus", shop["corpus"], "--index", shop["index"],
+                       "--out", out, "--no-progress", "--threshold", threshold)
+    assert code == 0, err
+    note = next(line for line in err.splitlines() if line.startswith("Note: "))
+    assert says in note and "faqbot calibrate" in note
+    assert says in json.loads((out / "metrics.json").read_text())["advice"][0]
+    assert "The decision looks wrong here." in (out / "report.html").read_text()
+
+
+def test_eval_gives_no_advice_when_the_decision_fits(capsys, shop, tmp_path):
+    # 0.45 separates this small set (what `faqbot calibrate` finds); the zero-label decision is too
+    # cautious on it (5 entries, 2 alternates): the test above shows the advice it then gets.
+    code, _, err = run(capsys, "eval", shop["questions"], "--corpus", shop["corpus"], "--index", shop["index"],
+                       "--out", tmp_path / "fits", "--no-progress", "--threshold", "0.45")
+    assert code == 0 and "Note: " not in err, err
+
+
 # --- lexical side and corpus option -----------------------------------------------------------
 
 def test_name_terms_are_what_the_faq_capitalises_mid_sentence():
