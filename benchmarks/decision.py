@@ -294,6 +294,17 @@ def main() -> None:
                 ["corpus", "entries", "questions", "decision", "hit@1", "answering F1", "off-topic declined",
                  "near-miss declined", "handled right", "suggestion precision", "off-topic with suggestions"],
                 table, args.markdown)
+    trade = []
+    for cut in (0.5, 0.6, 0.7, 0.8):
+        judged_at = [measure(rows[label], lambda r: weights.probability(r.features) >= cut,  # noqa: B023
+                             lambda r, a: [], {e.id: e for e in bots[HELD_OUT[label][0]].index.entries})
+                     for label in HELD_OUT]
+        mean = lambda key: sum(m[key] for m in judged_at) / len(judged_at)  # noqa: E731,B023
+        trade.append([cut, number(mean("f1")), number(mean("off_topic_declined")), number(mean("near_miss_declined")),
+                      number(mean("accuracy"))])
+    print_table("min_confidence: answering against caution (means over the held-out corpora)",
+                ["min_confidence", "answering F1", "off-topic declined", "near-miss declined", "handled right"],
+                trade, args.markdown)
     print_table("Corpus profiles (measured at index time, no labels)", ["corpus", "profile"],
                 [[name, profile_of(bot).describe()] for name, bot in bots.items()], args.markdown)
     print(f"\nDefault corpus seed questions answered from their own entry: {seed_check(bots['default'], weights)}")

@@ -21,7 +21,7 @@ from typing import Callable
 from bot.answer import Answer, compose
 from bot.config import Settings
 from bot.corpus import CorpusError, corpus_fingerprint, load_corpus
-from bot.decision import Judge, judge_for
+from bot.decision import Judge, decision_in_force, judge_for
 from bot.encoders import DocumentEncoder, QueryEncoder, open_document_encoder, open_query_encoder
 from bot.errors import UserError
 from bot.index import (
@@ -106,7 +106,7 @@ def ensure_index(settings: Settings, embedder_factory: Callable[[], DocumentEnco
         log(f"No index at {settings.index_path} yet; building it from {settings.corpus}...")
     build = build_index(entries, settings, embedder_factory(), fingerprint, progress=progress)
     log(f"Indexed {len(entries)} entries into {settings.index_path}.")
-    log(f"Answer or decline: {judge_for(settings, load_index(settings.index_path)).describe()}.")
+    log(f"Answer or decline: {decision_in_force(settings, read_manifest(settings.index_path))}.")
     return IndexStatus("built" if manifest is None else "rebuilt", build)
 
 

@@ -12,6 +12,7 @@ from bot.errors import UserError
 
 
 def describe(settings: Settings) -> dict[str, str]:
+    from bot.decision import decision_in_force
     from bot.encoders import onnx_encoder
     from bot.encoders.torch_encoder import resolve_model_path
     from bot.index import read_manifest
@@ -52,19 +53,9 @@ def describe(settings: Settings) -> dict[str, str]:
         "model": f"{settings.model} at {model_path}",
         "query encoder": encoder,
         "retriever": settings.retriever,
-        "answer or decline": _decision(settings, manifest),
+        "answer or decline": decision_in_force(settings, manifest),
     }
 
-
-def _decision(settings: Settings, manifest: dict | None) -> str:
-    if settings.answer_threshold is not None:
-        return f"answer_threshold {settings.answer_threshold:g}, from the settings (fixed score threshold)"
-    text = "self-calibrated per corpus at index time (no labels)"
-    if manifest and manifest.get("decision"):
-        from bot.decision import CorpusProfile
-
-        text += ": " + CorpusProfile.from_json(manifest["decision"]).describe()
-    return text
 
 
 def _feedback_rows(path: Path) -> str:

@@ -65,6 +65,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 def cmd_index(args, settings: Settings) -> int:
     from bot.corpus import corpus_fingerprint
+    from bot.decision import decision_in_force
     from bot.index import IndexProblem, build_index, build_signature, read_manifest
 
     started = time.perf_counter()
@@ -79,6 +80,7 @@ def cmd_index(args, settings: Settings) -> int:
         print(f"The index at {settings.index_path} is up to date: {manifest['entries']} entries "
               f"({manifest['views']} searchable views), built {manifest['built_at']}. "
               "(--force rebuilds it)")
+        print(f"Answer or decline: {decision_in_force(settings, manifest)}.")
         return EXIT_OK
     from bot.engine import document_encoder_for, query_encoder_for
     from bot.index import load_index
@@ -102,6 +104,7 @@ def cmd_index(args, settings: Settings) -> int:
     elapsed = time.perf_counter() - started
     print(f"Indexed {manifest['entries']} entries ({manifest['views']} searchable views) "
           f"from {settings.corpus} into {settings.index_path} in {elapsed:.1f} s.")
+    print(f"Answer or decline: {decision_in_force(settings, manifest)}.")
     return EXIT_OK
 
 

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 Judge = ModelJudge | ThresholdJudge
 UNPROFILED_THRESHOLD = 0.60
 
-__all__ = ["CorpusProfile", "Judge", "ModelJudge", "ThresholdJudge", "general_questions", "judge_for",
-           "profile_corpus"]
+__all__ = ["CorpusProfile", "Judge", "ModelJudge", "ThresholdJudge", "decision_in_force", "general_questions",
+           "judge_for", "profile_corpus"]
 
 
 def judge_for(settings: Settings, index: LoadedIndex) -> Judge:
@@ -33,3 +33,15 @@ def judge_for(settings: Settings, index: LoadedIndex) -> Judge:
         return ThresholdJudge(threshold, settings.confidence_slope, profile)
     vocabulary = index.lexical.bm25.vocabulary if index.lexical is not None else {}
     return ModelJudge(profile, vocabulary, min_confidence=settings.min_confidence)
+
+
+def decision_in_force(settings: Settings, manifest: dict | None) -> str:
+    """One line for people: which decision answers questions, read from the settings and an
+    index manifest only (no model, no weights)."""
+    if settings.answer_threshold is not None:
+        return (f"answer_threshold {settings.answer_threshold:g} from the settings (a fixed score threshold; "
+                "unset it to decide per corpus without labels)")
+    text = "self-calibrated for this corpus, no labels needed"
+    if manifest and manifest.get("decision"):
+        text += ": " + CorpusProfile.from_json(manifest["decision"]).describe()
+    return text

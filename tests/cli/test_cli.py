@@ -157,6 +157,10 @@ def test_info_names_every_place_in_use(capsys, tmp_path, monkeypatch):
     assert facts["data"].startswith(str(tmp_path / "home" / "data" / "default"))
     assert facts["model"].startswith("packaged:all-MiniLM-L6-v2 at ")
     assert facts["query encoder"].startswith("ONNX Runtime")
+    assert facts["answer or decline"].startswith("self-calibrated for this corpus")
+    monkeypatch.setenv("FAQBOT_ANSWER_THRESHOLD", "0.55")
+    assert json.loads(run(capsys, "info", "--json")[1])["answer or decline"].startswith("answer_threshold 0.55 from")
+    monkeypatch.delenv("FAQBOT_ANSWER_THRESHOLD")
     code, out, _ = run(capsys, "info")
     assert code == 0 and out.splitlines()[0].startswith("version:")
 
@@ -194,3 +198,7 @@ def test_index_on_an_unchanged_corpus_is_up_to_date_without_torch(capsys, tmp_pa
     assert result.stdout.startswith(f"The index at {index} is up to date: 58 entries")
     code, out, _ = run(capsys, "index", "--index", index, "--force")
     assert code == 0 and out.startswith("Indexed 58 entries")
+    # It says how it will decide between answering and "not in our FAQ", and from what.
+    decision = out.splitlines()[-1]
+    assert decision.startswith("Answer or decline: self-calibrated for this corpus, no labels needed")
+    assert "rewordings of the FAQ's questions reach" in decision and "median of" in decision

@@ -232,6 +232,7 @@ def test_changed_settings_reach_a_running_server_on_reload(live):
     config.write_text("answer_threshold = 0.99\n")
     status, reload = post_json(base + "/api/reload", {})
     assert status == 200 and reload == {**reload, "reloaded": True, "answer_threshold": 0.99}
+    assert reload["decision"] == {"kind": "threshold", "threshold": 0.99}
     status, body = post_json(base + "/api/ask", {"question": "What are your opening hours?"})
     assert body["answered"] is False  # nothing scores 0.99
     # A broken settings file is refused, and the server keeps serving the last good settings.
