@@ -4,9 +4,10 @@ or an honest "that's not in our FAQ" with the closest questions offered instead.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from bot.corpus.model import Entry
+from bot.highlight import Span
 
 if TYPE_CHECKING:
     from bot.decision import Judge
@@ -19,6 +20,7 @@ SNIPPET_CHARS = 200
 DID_YOU_MEAN_GAP = 0.05
 RELATED_GAP = 0.30
 NOT_IN_FAQ = "Sorry, our FAQ doesn't cover that, so I won't guess an answer."
+WHICH_ONE = "That could be about more than one thing in our FAQ. Which do you mean?"
 
 
 @dataclass
@@ -44,6 +46,12 @@ class Answer:
     confidence: float
     citations: list[Citation] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    # The sentence(s) of ``answer`` that best answer the question (character spans).
+    highlights: list[Span] = field(default_factory=list)
+    # How the question was read: the text searched, and the earlier subject it was read with
+    # (None: on its own). Set by bot/reply.py.
+    interpreted_as: str = ""
+    context: str | None = None
 
     def to_json(self) -> dict:
         """The public JSON contract (CLI --json, HTTP API): exactly these keys."""
@@ -54,11 +62,16 @@ class Answer:
             "confidence": self.confidence,
             "citations": [asdict(c) for c in self.citations],
             "suggestions": [asdict(s) for s in self.suggestions],
+            "highlights": [{"start": s.start, "end": s.end} for s in self.highlights],
+            "interpreted_as": self.interpreted_as or self.question,
+            "context": self.context,
         }
 
     def to_text(self) -> str:
         """Plain-text rendering for a terminal: the answer, then its sources or suggestions."""
         lines = [self.answer]
+        if self.context:
+            lines = [f"(Read as a follow-up to \u201c{self.context}\u201d.)", ""] + lines
         if self.citations:
             lines += ["", "Sources:"]
             lines += [f"  [{n}] {c.question}" + (f" <{c.url}>" if c.url else "") for n, c in enumerate(self.citations, 1)]
@@ -84,7 +97,8 @@ def cite(text: str, number: int) -> str:
     return "\n\n".join(f"{p} [{number}]" for p in tidy)
 
 
-def compose(question: str, hits: list[Hit], top_k: int, judge: Judge, margin: float) -> Answer:
+def compose(question: str, hits: list[Hit], top_k: int, judge: Judge, margin: float,
+            pinpoint: Callable[[str], list[Span]] | None = None) -> Answer:
     """Decide whether the FAQ answers ``question`` and write the answer from the ``hits``.
 
     Args:
@@ -94,6 +108,8 @@ def compose(question: str, hits: list[Hit], top_k: int, judge: Judge, margin: fl
         judge: answers or declines from the hits (bot.decision), and sets the score a suggestion needs.
         margin: a second entry is cited too when the judge would answer with it and it scores this
             close to the best.
+        pinpoint: finds the sentences of the best entry's cited text that answer the question
+            (bot/highlight.py); None: no highlights.
     """
     if not hits:
         return Answer(question, False, NOT_IN_FAQ, 0.0)
@@ -111,7 +127,7 @@ def compose(question: str, hits: list[Hit], top_k: int, judge: Judge, margin: fl
     cited = [best]
     for position, hit in enumerate(hits[1:top_k], start=1):
         # A second source only where it clearly applies too: nearly as close, and answerable alone.
-        if best.score - hit.score <= margin and judge.verdict(question, hits[position:])[0]:
+        if 0 <= best.score - hit.score <= margin and judge.verdict(question, hits[position:])[0]:
             cited.append(hit)
             break
     parts = [cite(best.entry.answer, 1)]
@@ -124,4 +140,11 @@ def compose(question: str, hits: list[Hit], top_k: int, judge: Judge, margin: fl
     related = [h for h in hits[len(cited):] if h.score >= floor and best.score - h.score <= RELATED_GAP
                and h.entry.category == best.entry.category]
     suggestions = [Suggestion(h.entry.id, h.entry.question) for h in related[:top_k - 1]]
-    return Answer(question, True, "\n\n".join(parts), confidence, citations, suggestions)
+    highlights = pinpoint(parts[0]) if pinpoint else []  # parts[0] starts the answer text
+    return Answer(question, True, "\n\n".join(parts), confidence, citations, suggestions, highlights)
+
+
+def ask_back(question: str, candidates: list[Hit], confidence: float) -> Answer:
+    """Not a guess: the question could mean any of ``candidates``; they are offered to choose from."""
+    suggestions = [Suggestion(h.entry.id, h.entry.question) for h in candidates]
+    return Answer(question, False, WHICH_ONE, round(confidence, 4), [], suggestions)

@@ -11,6 +11,7 @@ finish on the state they started with and no request ever sees half of each.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import unicodedata
@@ -18,12 +19,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
-from bot.answer import Answer, compose
+from bot.answer import Answer
+from bot.conversation import Turn, parse_history, subjects
 from bot.config import Settings
 from bot.corpus import CorpusError, corpus_fingerprint, load_corpus
 from bot.decision import Judge, decision_in_force, judge_for
 from bot.encoders import DocumentEncoder, QueryEncoder, open_document_encoder, open_query_encoder
 from bot.errors import UserError
+from bot.highlight import Highlighter
 from bot.index import (
     FORMAT_VERSION,
     IndexMismatch,
@@ -36,6 +39,7 @@ from bot.index import (
     read_manifest,
 )
 from bot.index.status import IndexStatus
+from bot.reply import reply
 from bot.retrievers import Hit, Retriever, make_retriever
 
 MAX_TOP_K = 20
@@ -151,6 +155,7 @@ class FAQBot:
         self._served = self._serve(settings, index)
         self._cache_lock = threading.Lock()
         self._reload_lock = threading.Lock()
+        self._highlighter = Highlighter(encoder)
 
     def _serve(self, settings: Settings, index: LoadedIndex) -> _Served:
         return _Served(settings, index, retriever_for(settings, index, self.encoder), judge_for(settings, index),
@@ -245,34 +250,52 @@ class FAQBot:
             self._served = self._serve(settings, index)  # one assignment: requests see the old or the new
             return True
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Answer ``question`` from the FAQ. Raises QuestionError for unusable input."""
+    def ask(self, question: str, top_k: int | None = None, history: list | None = None) -> Answer:
+        """Answer ``question`` from the FAQ; ``history``: the visitor's earlier questions, oldest
+        first (strings, or {"question", "answered_with": [ids]}: bot/conversation.py). Raises
+        QuestionError for unusable input."""
         served = self._served
         text, top_k = self._check(question, top_k, served.settings)
+        subjects = self._subjects(history, served)
         # Visitors ask the same few questions again and again: recent answers are kept.
-        key = (text.casefold(), top_k)
+        key = (text.casefold(), top_k, tuple(subjects))
         with self._cache_lock:
             answer = served.answers.get(key)
             if answer is not None:
                 served.answers.move_to_end(key)
         if answer is None:
-            answer, _ = self._answer(served, served.retriever, text, top_k, max(top_k, 2) + 1)
+            answer, _ = self._answer(served, served.retriever, text, top_k, max(top_k, 2) + 1, subjects)
             if served.settings.answer_cache_size > 0:
                 with self._cache_lock:
                     served.answers[key] = answer
                     while len(served.answers) > served.settings.answer_cache_size:
                         served.answers.popitem(last=False)
         if answer.question != text:  # a cached answer to the same question in other letter case
-            answer = Answer(text, answer.answered, answer.answer, answer.confidence, answer.citations,
-                            answer.suggestions)
+            answer = dataclasses.replace(answer, question=text)
         return answer
 
-    def ask_ranked(self, question: str, depth: int, method: str | None = None) -> tuple[Answer, list[Hit]]:
+    def ask_ranked(self, question: str, depth: int, method: str | None = None,
+                   history: list | None = None) -> tuple[Answer, list[Hit]]:
         """``ask`` without its cache, also returning the ranking to ``depth`` entries, with the
         configured retriever or ``method``: what evaluation measures."""
         served = self._served
         text, top_k = self._check(question, None, served.settings)
-        return self._answer(served, self.retriever_named(method), text, top_k, max(depth, top_k + 1))
+        return self._answer(served, self.retriever_named(method), text, top_k, max(depth, top_k + 1),
+                            self._subjects(history, served))
+
+    @staticmethod
+    def _subjects(history: list | None, served: _Served) -> list[str]:
+        try:
+            turns = parse_history(history, served.settings.max_question_chars)
+        except ValueError as exc:
+            raise QuestionError(str(exc)) from None
+        turns = [Turn(clean, t.answered_with) for t in turns if (clean := _visible_text(t.question).strip())]
+
+        def entry_question(entry_id: str) -> str | None:
+            entry = served.entries_by_id.get(entry_id)
+            return entry.question if entry else None
+
+        return subjects(turns, entry_question)
 
     def retriever_named(self, method: str | None = None) -> Retriever:
         """The configured retriever, or the one called ``method`` (bot.retrievers.RETRIEVERS)."""
@@ -291,9 +314,9 @@ class FAQBot:
             raise QuestionError(f"top_k must be between 1 and {MAX_TOP_K}.")
         return text, top_k
 
-    @staticmethod
-    def _answer(served: _Served, retriever: Retriever, text: str, top_k: int, depth: int) -> tuple[Answer, list[Hit]]:
-        hits = retriever.search(text, k=depth)
-        settings = served.settings
-        answer = compose(text, hits, top_k, served.judge, settings.second_answer_margin)
-        return answer, hits
+    def _answer(self, served: _Served, retriever: Retriever, text: str, top_k: int, depth: int,
+                subjects: list[str]) -> tuple[Answer, list[Hit]]:
+        lexical = served.index.lexical
+        names, vocabulary = (lexical.name_idf.keys(), lexical.bm25.vocabulary) if lexical else ((), {})
+        return reply(text, subjects, retriever, self.encoder, served.judge, self._highlighter, top_k, depth,
+                     served.settings.second_answer_margin, names, vocabulary)

@@ -9,13 +9,13 @@ import os
 import sys
 
 from bot import __version__
-from bot.cli import answering, evaluate, export, imports, serving
+from bot.cli import answering, chat, evaluate, export, imports, serving
 from bot.cli.output import EXIT_OK, EXIT_USAGE, report_problems, show_log_messages
 from bot.config import load_settings
 from bot.corpus import CorpusError
 from bot.errors import UserError
 
-COMMAND_MODULES = (answering, serving, imports, export, evaluate)
+COMMAND_MODULES = (answering, chat, serving, imports, export, evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""Commands about the FAQ and its answers: `ask`, `index`, `corpus list|check` and `info`.
+"""Commands about the FAQ and its answers: `ask`, `index`, `corpus list|check` and `info`
+(`chat`, the terminal conversation, is in chat.py).
 
 Heavy modules (the engine, FAISS, the model) are imported inside the commands, so that
 `faqbot --help` and `faqbot corpus check` stay fast.
@@ -27,6 +28,9 @@ def register(commands) -> None:
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--top-k", type=int, metavar="N", help="most sources/suggestions to return (default 3)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--history", action="append", metavar="EARLIER",
+                     help="an earlier question of the conversation, oldest first (repeat for more); "
+                          "the question is then read as a possible follow-up")
     add_corpus_options(ask)
     ask.set_defaults(handler=cmd_ask)
 
@@ -55,7 +59,7 @@ def cmd_ask(args, settings: Settings) -> int:
     from bot.engine import FAQBot, clean_question
 
     clean_question(args.question, settings.max_question_chars)  # fail fast, before loading the model
-    answer = FAQBot.open(settings).ask(args.question, top_k=args.top_k)
+    answer = FAQBot.open(settings).ask(args.question, top_k=args.top_k, history=args.history)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:

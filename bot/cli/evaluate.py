@@ -99,8 +99,11 @@ def evaluate_file(args, settings: Settings, calibrate: bool) -> int:
     entries_by_id = {e.id: e for e in bot.index.entries}
 
     summaries = {}
+    by = args.by
+    if by is None and any(r.fields.get("history") for r in run.results[methods[0]]):
+        by = "history"  # follow-ups apart from questions asked on their own
     for method in methods:
-        summary = summarize(run.results[method], method, bot.judge.summary(), args.by,
+        summary = summarize(run.results[method], method, bot.judge.summary(), by,
                             calibrated=run.calibrated[method])
         summary.update({
             "questions_file": str(questions_file), "corpus": str(settings.corpus), "entries": len(bot.index.entries),

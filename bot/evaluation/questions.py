@@ -10,6 +10,10 @@ CSV: a header row with ``question`` (or ``query``) and optionally ``expected`` (
 ``|``-separated; an empty cell is "no label" and ``[]`` (or ``-``) is "the FAQ does not answer
 this". Other columns are kept too.
 
+Either format may give a row a ``history``: the visitor's earlier questions in the conversation,
+oldest first (a JSON list; in CSV, one cell with "|" between them). The row's question is then
+asked as the chat asks it, as a possible follow-up (bot/conversation.py).
+
 Rows are read lazily, so a malformed row stops the run only when it is reached: the rows before
 it have been evaluated and written.
 """
@@ -27,6 +31,7 @@ from bot.corpus.model import normalise_question
 from bot.errors import UserError
 
 QUESTION_KEYS = ("question", "query")
+HISTORY_KEY = "history"
 LABEL_KEYS = ("expected", "relevant")
 NOT_ANSWERABLE_MARKS = ("[]", "-")
 
@@ -132,6 +137,12 @@ def _labeled(path: Path, line: int, raw: dict, resolver: LabelResolver | None) -
             raise QuestionFileError(path, line, f"expected {exc.args[0]!r} is neither an entry id nor a question "
                                                 "of the FAQ") from None
     fields = {k: v for k, v in raw.items() if k != question_key and k != label_key}
+    history = fields.get(HISTORY_KEY)
+    if history is not None and (not isinstance(history, list) or not all(
+            isinstance(h, str) or (isinstance(h, dict) and isinstance(h.get("question"), str)) for h in history)):
+        raise QuestionFileError(path, line, f"'{HISTORY_KEY}' must be a list of earlier questions, oldest first")
+    if history is not None:
+        fields[HISTORY_KEY] = history
     return LabeledQuestion(line, " ".join(question.split()), expected, fields)
 
 
@@ -177,6 +188,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict]]:
             for key in LABEL_KEYS:
                 if key in raw and not raw[key].strip():
                     raw[key] = None  # an empty cell is "no label", not "should decline"
+            if HISTORY_KEY in raw:  # earlier questions separated by "|"
+                raw[HISTORY_KEY] = [h.strip() for h in raw[HISTORY_KEY].split("|") if h.strip()] or None
             yield reader.line_num, raw
     except csv.Error as exc:
         raise QuestionFileError(path, reader.line_num, f"not valid CSV: {exc}") from None

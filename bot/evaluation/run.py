@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from bot.answer import Answer
 from bot.engine import QuestionError
 from bot.evaluation.metrics import first_relevant_rank
-from bot.evaluation.questions import LabelResolver, QuestionFileError, read_questions
+from bot.evaluation.questions import HISTORY_KEY, LabelResolver, QuestionFileError, read_questions
 
 if TYPE_CHECKING:
     from bot.engine import FAQBot
@@ -134,7 +134,7 @@ def run_questions(bot: FAQBot, questions_file: Path, methods: list[str], out: Pa
             for method in methods:
                 tick = time.perf_counter()
                 try:
-                    answer, hits = bot.ask_ranked(row.question, RANK_DEPTH, method)
+                    answer, hits = bot.ask_ranked(row.question, RANK_DEPTH, method, row.fields.get(HISTORY_KEY))
                 except QuestionError as exc:
                     result = QuestionResult(row.line, row.question, False, str(exc), 0.0, None, [], row.expected,
                                             None if row.expected is None else not row.expected, None, 0.0, row.fields)

@@ -10,6 +10,14 @@ from bot.evaluation.metrics import answering_metrics, latency_metrics, retrieval
 from bot.evaluation.run import QuestionResult
 
 
+def group_of(result: QuestionResult, by: str) -> str:
+    """The group of ``result`` under the field ``by``; "history" groups questions asked within a
+    conversation apart from those asked on their own."""
+    if by == "history":
+        return "with history" if result.fields.get("history") else "on its own"
+    return str(result.fields.get(by, "(none)"))
+
+
 def calibration_points(results: list[QuestionResult]) -> list[Point]:
     return [Point(r.score if r.score is not None else -math.inf, bool(r.expected),
                   bool(r.returned) and r.expected is not None and r.returned[0] in r.expected)
@@ -38,7 +46,7 @@ def summarize(results: list[QuestionResult], method: str, decision: str, by: str
     if by:
         groups: dict[str, list[QuestionResult]] = {}
         for r in results:
-            groups.setdefault(str(r.fields.get(by, "(none)")), []).append(r)
+            groups.setdefault(group_of(r, by), []).append(r)
         summary["by_field"] = by
         summary["by"] = {value: summarize(rows, method, decision, calibrated=calibrated) for value, rows in sorted(groups.items())}
     if calibrated:

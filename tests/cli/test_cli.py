@@ -13,7 +13,8 @@ import pytest
 from bot.cli import main
 from tests.support import ROOT, seed_questions
 
-JSON_KEYS = {"question", "answered", "answer", "confidence", "citations", "suggestions"}
+JSON_KEYS = {"question", "answered", "answer", "confidence", "citations", "suggestions", "highlights",
+             "interpreted_as", "context"}
 CITATION_KEYS = {"id", "question", "url", "score", "snippet"}
 
 
@@ -60,6 +61,18 @@ def test_json_contract_for_a_question_the_faq_does_not_answer(capsys, index_dir)
     assert set(data) == JSON_KEYS
     assert data["answered"] is False and data["citations"] == [] and 0 <= data["confidence"] < 0.5
     assert len(data["suggestions"]) >= 1 and all(set(s) == {"id", "question"} for s in data["suggestions"])
+
+
+def test_ask_with_history_reads_a_follow_up_in_its_context(capsys, index_dir):
+    code, out, err = run(capsys, "ask", "how is it assessed?", "--history", "What is the weather like?",
+                         "--history", "Who is the APM PPQ for?", "--json", "--index", index_dir)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["answered"] and data["citations"][0]["id"] == "apm-ppq"
+    assert data["context"] == "Who is the APM PPQ for?" and data["interpreted_as"].endswith("how is it assessed?")
+    code, out, _ = run(capsys, "ask", "how is it assessed?", "--history", "Who is the APM PPQ for?",
+                       "--index", index_dir)
+    assert out.startswith("(Read as a follow-up to \u201cWho is the APM PPQ for?\u201d.)")
 
 
 def test_short_visitor_wording_is_answered(capsys, index_dir):

@@ -294,6 +294,35 @@ def test_eval_gives_no_advice_when_the_decision_fits(capsys, shop, tmp_path):
     assert code == 0 and "Note: " not in err, err
 
 
+def test_eval_rows_with_history_are_asked_as_follow_ups_and_reported_apart(capsys, tmp_path):
+    rows = [{"question": "Who is the APM PPQ for?", "expected": ["apm-ppq"], "kind": "opening"},
+            {"question": "how is it assessed?", "expected": ["apm-ppq"], "kind": "follow-up",
+             "history": ["Who is the APM PPQ for?"]},
+            {"question": "which browser do i need", "expected": ["apm-online-exams"], "kind": "follow-up",
+             "history": ["Can I sit an APM exam from home?"]}]
+    questions = tmp_path / "dialogue.jsonl"
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "dialogue-out"
+    code, _, err = run(capsys, "eval", questions, "--index", tmp_path / "index", "--out", out, "--no-progress")
+    assert code == 0, err
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["correct"] for r in results] == [True, True, True]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["by_field"] == "history" and set(metrics["by"]) == {"with history", "on its own"}
+    assert metrics["by"]["with history"]["questions"] == 2
+    code, _, err = run(capsys, "eval", questions, "--index", tmp_path / "index", "--out", out, "--no-progress",
+                       "--by", "kind")
+    assert code == 0 and set(json.loads((out / "metrics.json").read_text())["by"]) == {"opening", "follow-up"}
+
+
+def test_a_malformed_history_names_its_file_and_line(capsys, tmp_path):
+    questions = tmp_path / "bad-history.jsonl"
+    questions.write_text(json.dumps({"question": "why?", "history": "not a list"}) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", questions, "--index", tmp_path / "index", "--out", tmp_path / "o",
+                       "--no-progress")
+    assert code == 2 and f"{questions}:1: 'history' must be a list" in err
+
+
 # --- lexical side and corpus option -----------------------------------------------------------
 
 def test_name_terms_are_what_the_faq_capitalises_mid_sentence():
