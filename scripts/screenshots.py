@@ -52,7 +52,7 @@ def chat_screenshot(browser, bot_url: str, path: Path) -> list[str]:
     wait_for_reply(page, "you can prepare for an APM exam on your own")
     # Expand the Sources block; a late re-render of the reply can fold it again, so check that it
     # stays open.
-    title = page.locator("#faqbot-chat .thought-group .title", has_text="Sources")
+    title = page.locator("#faqbot-chat details.faqbot-sources summary", has_text="Sources")
     link = page.locator('#faqbot-chat a[href="/source/apm-self-study"]', has_text=CHAT_QUESTION)
     for _ in range(5):
         if not link.is_visible():

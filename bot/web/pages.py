@@ -39,13 +39,15 @@ def source_page(entry: Entry, site_title: str) -> str:
     if entry.reviewed:
         day = date.fromisoformat(entry.reviewed)
         reviewed = f'Last reviewed: <time datetime="{day.isoformat()}">{day.day} {day:%B %Y}</time><br>'
-    body = (f'<p class="category">{escape(entry.category)}</p><h1>{escape(entry.question)}</h1>'
-            f"{paragraphs}{also}<footer>{original}{reviewed}FAQ entry <code>{escape(entry.id)}</code> · "
+    # Everything in landmarks: the entry is the page's <main>, its provenance the <footer>.
+    body = (f'<main><p class="category">{escape(entry.category)}</p><h1>{escape(entry.question)}</h1>'
+            f"{paragraphs}{also}</main><footer>{original}{reviewed}FAQ entry <code>{escape(entry.id)}</code> · "
             f'<a href="/">Ask {escape(site_title)} another question</a></footer>')
     return _page(f"{entry.question} | {site_title}", body)
 
 
 def not_found_page(entry_id: str, site_title: str) -> str:
-    body = (f"<h1>No such FAQ entry</h1><p>There is no entry with the id <code>{escape(entry_id)}</code>. "
-            f'It may have been removed or renamed.</p><footer><a href="/">Ask {escape(site_title)} a question</a></footer>')
+    body = (f"<main><h1>No such FAQ entry</h1><p>There is no entry with the id <code>{escape(entry_id)}</code>. "
+            f"It may have been removed or renamed.</p></main>"
+            f'<footer><a href="/">Ask {escape(site_title)} a question</a></footer>')
     return _page(f"Not found | {site_title}", body)

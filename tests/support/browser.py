@@ -42,6 +42,13 @@ def ask(scope, question: str) -> None:
     box.press("Enter")
 
 
+def bot_message(scope, text: str):
+    """The bot's message holding ``text`` in a chat (a page or a frame locator): the answer itself,
+    not its Sources block (which repeats the start of each cited answer, collapsed)."""
+    return (scope.locator("#faqbot-chat [data-testid=bot]").filter(has_text=text)
+            .filter(has_not=scope.locator("details.faqbot-sources")))
+
+
 def launch_chromium(playwright):
     """The system Chromium (never `playwright install`: it downloads a browser)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -213,3 +220,33 @@ def feedback_rows(bot, kind: str, question: str | None = None, timeout: float = 
         if rows or time.monotonic() > deadline:
             return rows
         time.sleep(0.1)
+
+
+# --- accessibility --------------------------------------------------------------------------
+
+BLOCKING_IMPACTS = ("critical", "serious")
+# The rules of WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices: axe's default
+# set, plus the WCAG 2.2 rules it leaves out by default (target-size).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_results(scope) -> dict:
+    """axe-core's results for a page or a frame (Playwright Page or Frame), from the axe-core that
+    axe-playwright-python bundles (nothing is fetched). Frames inside are not entered: a widget's
+    cross-origin iframe is checked on its own, as a Frame."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    # Once fades and other finite animations have ended: half-way, text is measured half-transparent.
+    scope.wait_for_function("""() => document.getAnimations().every(a => a.playState !== 'running'
+        || a.effect?.getComputedTiming().endTime === Infinity)""")
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"], "iframes": False}
+    return Axe().run(scope, options=options).response
+
+
+def axe_report(violations: list[dict]) -> str:
+    """One line per violation and up to three of its elements: enough to find and fix it."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['impact']}: {v['id']} ({v['help']}), {len(v['nodes'])} element(s)")
+        lines += [f"    {' > '.join(map(str, n['target']))}: {n['html'][:160]}" for n in v["nodes"][:3]]
+    return "\n".join(lines)

@@ -63,7 +63,7 @@ def test_styles_stay_inline_without_a_nonce(client):
     assert styles == ["'self'", "'unsafe-inline'"]
 
 
-@pytest.mark.parametrize("path", ["/api/health", "/widget.js", "/embed.js", "/docs-assets/swagger-ui.css"])
+@pytest.mark.parametrize("path", ["/api/health", "/widget.js", "/embed.js", "/chat.js", "/docs-assets/swagger-ui.css"])
 def test_responses_other_than_pages_allow_no_inline_script(client, path):
     response = client.get(path)
     assert response.status_code == 200
@@ -217,10 +217,10 @@ def votes(server, question: str) -> list[dict]:
 def answer_cite_and_like(scope, question: str) -> None:
     from playwright.sync_api import expect
 
-    from tests.support.browser import ask
+    from tests.support.browser import ask, bot_message
 
     ask(scope, question)
-    reply = scope.locator("#faqbot-chat [data-testid=bot]").filter(has_text="We open at nine sharp")
+    reply = bot_message(scope, "We open at nine sharp")
     expect(reply).to_be_visible(timeout=20_000)
     expect(reply.locator("a", has_text="[1]")).to_have_attribute("href", "/source/hours")
     like = scope.locator("#faqbot-chat button[aria-label=Like]").last

@@ -39,7 +39,10 @@ def test_docs_page_references_only_local_assets(client):
     assert "/docs-assets/swagger-ui-bundle.js" in links and "/docs-assets/swagger-ui.css" in links
     assert all(link.startswith("/") and not link.startswith("//") for link in links), links
     assert "http://" not in html and "https://" not in html and "cdn" not in html.lower()
-    assert "'/openapi.json'" in html
+    assert '"url": "/openapi.json"' in html and '<html lang="en">' in html
+    assert '<main>\n<div id="swagger-ui"></div>\n</main>' in html  # the page's content in a landmark
+    # No deep links (a link inside each operation's toggle button) and no syntax colours below 4.5:1.
+    assert '"deepLinking": false' in html and '"syntaxHighlight": false' in html
     assert '"validatorUrl": null' in html  # no badge image from validator.swagger.io
 
 
