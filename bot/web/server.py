@@ -25,7 +25,7 @@ from bot.errors import UserError
 from bot.index import IndexProblem
 from bot.watch import CorpusWatch
 from bot.web.api_errors import error_responses, install_error_handlers
-from bot.web.chat_ui import build_chat
+from bot.web.chat_ui import build_chat, chat_css
 from bot.web.connection import with_header_timeout
 from bot.web.docs import install_docs
 from bot.web.feedback import FeedbackStore
@@ -35,10 +35,19 @@ from bot.web.security import SecurityMiddleware, cors_origin_regex
 log = logging.getLogger("faqbot")
 
 
+class EarlierTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: StrictStr
+    answered_with: list[StrictStr] = Field(default_factory=list, max_length=5)
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: StrictStr
     top_k: StrictInt | None = Field(default=None, ge=1, le=20)
+    # The visitor's earlier questions, oldest first (optionally with the entries that answered
+    # them): the question is then read as a possible follow-up (bot/conversation.py).
+    history: list[StrictStr | EarlierTurn] | None = Field(default=None, max_length=20)
 
 
 class FeedbackRequest(BaseModel):
@@ -94,7 +103,9 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     @app.post("/api/ask", summary="Answer a question from the FAQ", responses=error_responses(400, 403, 413, 429))
     def api_ask(request: AskRequest):
         try:
-            answer = bot.ask(request.question, top_k=request.top_k)
+            history = None if request.history is None else [
+                turn if isinstance(turn, str) else turn.model_dump() for turn in request.history]
+            answer = bot.ask(request.question, top_k=request.top_k, history=history)
         except QuestionError as exc:
             return JSONResponse(status_code=400, content={"error": str(exc)})
         if not answer.answered and feedback is not None:
@@ -148,6 +159,10 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     def embed_script():
         return Response(_static("embed.js"), media_type="application/javascript")
 
+    @app.get("/chat.js", include_in_schema=False)
+    def chat_script():
+        return Response(_static("chat.js"), media_type="application/javascript")
+
     app.add_middleware(CORSMiddleware, allow_origin_regex=origin_pattern.pattern, allow_methods=["GET", "POST"],
                        allow_headers=["content-type"], max_age=600)
     app.add_middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins,
@@ -157,9 +172,12 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     install_docs(app, f"{title} API - Swagger UI")  # before the mount at /, like every route above
 
     # /embed before /: the mount at / would otherwise take every path under it.
-    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title, compact=True), path="/embed",
-                              footer_links=[], head='<script src="/embed.js"></script>', css=EMBED_CSS)
-    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title), path="/", footer_links=["api"])
+    css = chat_css(title)
+    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title, compact=True), path="/embed", footer_links=[],
+                              head='<script src="/embed.js"></script><script src="/chat.js"></script>',
+                              css=css + EMBED_CSS)
+    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title), path="/", footer_links=["api"],
+                              head='<script src="/chat.js"></script>', css=css)
     return app
 
 

@@ -121,7 +121,7 @@ def test_settings_from_environment_and_config_file(capsys, tmp_path, monkeypatch
     corpus = tmp_path / "tiny.csv"
     corpus.write_text("id,question,answer\nhours,When are you open?,From nine to five.\n")
     config = tmp_path / "faqbot.toml"
-    config.write_text(f'corpus = "tiny.csv"\nindex_dir = "idx"\ntop_k = 2\n')
+    config.write_text('corpus = "tiny.csv"\nindex_dir = "idx"\ntop_k = 2\n')
     monkeypatch.setenv("FAQBOT_CONFIG", str(config))
     code, out, _ = run(capsys, "corpus", "list", "--json")
     assert code == 0 and [r["id"] for r in json.loads(out)] == ["hours"]

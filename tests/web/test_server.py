@@ -68,7 +68,8 @@ def test_api_ask_answers_with_the_json_contract(server):
     base, _ = server
     status, data = post(base + "/api/ask", {"question": "when do you open?"})
     assert status == 200
-    assert set(data) == {"question", "answered", "answer", "confidence", "citations", "suggestions"}
+    assert set(data) == {"question", "answered", "answer", "confidence", "citations", "suggestions", "highlights",
+                         "interpreted_as", "context"}
     assert data["answered"] and data["citations"][0]["id"] == "hours"
 
 
@@ -99,8 +100,8 @@ def test_chat_page_and_gradio_chat_api(server):
     messages = Client(base + "/", verbose=False).predict("When are you open?", api_name="/chat")
     answer, sources = messages
     reply = answer["content"] + sources["content"]
-    assert "nine" in answer["content"] and "[[1]](/source/hours)" in answer["content"]
-    assert sources["metadata"]["title"] == "Sources (1)" and "(/source/hours)" in sources["content"]
+    assert "nine" in answer["content"] and 'href="/source/hours"' in answer["content"]
+    assert "<summary>Sources (1)</summary>" in sources["content"] and 'href="/source/hours"' in sources["content"]
     # Markup from the corpus arrives escaped, to be shown as text.
     assert "<script>" not in reply and "&lt;script&gt;" in reply and "&lt;b&gt;" in reply
 
@@ -122,7 +123,8 @@ def test_the_network_guard_itself_catches_an_outside_request(tmp_path):
 
 # --- under load: many clients, votes, a rebuild and new settings while serving ---------------------------
 
-CONTRACT = {"question", "answered", "answer", "confidence", "citations", "suggestions"}
+CONTRACT = {"question", "answered", "answer", "confidence", "citations", "suggestions", "highlights", "interpreted_as",
+            "context"}
 
 
 def post_json(url, body, timeout=30):
@@ -314,3 +316,17 @@ def test_watch_answers_from_a_saved_edit_and_reports_a_broken_one(tmp_path):
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert "The corpus changed: rebuilt the index (1 of 2 views embedded)" in output
+
+
+def test_api_ask_takes_the_conversation_and_says_how_the_question_was_read(server):
+    base, _ = server
+    history = [{"question": "Do you deliver abroad?", "answered_with": ["delivery"]}]
+    status, body = post(base + "/api/ask", {"question": "and to which countries?", "history": history})
+    assert status == 200 and body["answered"] and body["citations"][0]["id"] == "delivery"
+    assert body["context"] == "Do you deliver abroad?" and "which countries" in body["interpreted_as"]
+    assert isinstance(body["highlights"], list)
+    status, body = post(base + "/api/ask", {"question": "When are you open?", "history": ["Do you deliver abroad?"]})
+    assert status == 200 and body["citations"][0]["id"] == "hours" and body["context"] is None
+    for bad in ("Do you deliver abroad?", [1], [{"question": "x", "ids": []}], ["q"] * 21):
+        status, body = post(base + "/api/ask", {"question": "why?", "history": bad})
+        assert status == 400 and set(body) == {"error"}, bad
