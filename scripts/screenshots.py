@@ -1,4 +1,5 @@
-"""Screenshots of the chat page and of the widget on a host site, for the docs.
+"""Screenshots of the chat page and of the widget on a host site, for the docs, at desktop and
+phone widths.
 
 Run from the project folder:
 
@@ -7,13 +8,17 @@ Run from the project folder:
 It starts `faqbot serve` on the default corpus (its index built into a temporary folder, so the
 project's own index/ and data/ are left alone), serves the demo host page (`faqbot demo-site`'s
 page) from another 127.0.0.1 port, drives headless Debian Chromium (/usr/bin/chromium; never
-`playwright install`) and writes:
+`playwright install`) through a two-question conversation (a question, then a follow-up that
+leans on it) and writes:
 
-    docs/screenshots/chat.png     the chat page (1100x800) answering "Can you self study for APM?"
-    docs/screenshots/widget.png   the demo page (1200x800) with the widget open, showing an answer
+    docs/screenshots/chat.png           the chat page, 1100x800: "What is a PMO?", then "does it pay well?"
+    docs/screenshots/chat-phone.png     the same at 390x844
+    docs/screenshots/widget.png         the demo page, 1200x800, the widget open: "What is the APM PFQ?",
+                                        then "how long does it take?"
+    docs/screenshots/widget-phone.png   the same at 390x844
 
 Everything stays on this machine: requests to anything but 127.0.0.1 are refused and reported.
-Takes about half a minute (most of it loading the model and building the index).
+Takes about a minute (most of it loading the model and building the index).
 """
 
 from __future__ import annotations
@@ -32,68 +37,60 @@ from tests.support import DEFAULT_CORPUS, free_port  # noqa: E402
 from tests.support.browser import HostSite, NetworkGuard, ask, launch_chromium, running_bot  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-CHAT_QUESTION = "Can you self study for APM?"
-WIDGET_QUESTION = "Do APM qualifications expire?"  # one of the shortest answers: it fits the panel best
+DESKTOP, PHONE = (1100, 800), (390, 844)
+HOST_DESKTOP = (1200, 800)
+# (question, the start of its answer): a question, then a follow-up read in its context.
+CHAT_CONVERSATION = [("What is a PMO?", "A PMO"), ("does it pay well?", "Yes at management level")]
+WIDGET_CONVERSATION = [("What is the APM PFQ?", "The PFQ"), ("how long does it take?", "An APM PFQ course")]
 
 
-def wait_for_reply(chat, text: str) -> None:
-    """Until the reply containing text is complete (Gradio re-enables the input at the end)."""
-    expect(chat.locator("#faqbot-chat [data-testid=bot]").filter(has_text=text).first).to_be_visible()
-    expect(chat.locator("#faqbot-chat button[aria-label=Like]").first).to_be_visible()
-    expect(chat.locator("#faqbot-input textarea")).to_be_editable()
+def converse(chat, conversation) -> None:
+    """Ask each question and wait until its reply is complete (Gradio re-enables the input at the
+    end); chat.js then keeps the last question at the top of the conversation, its answer below."""
+    for number, (question, answer_start) in enumerate(conversation, 1):
+        ask(chat, question)
+        expect(chat.locator("#faqbot-chat [data-testid=bot]").filter(has_text=answer_start).first).to_be_visible()
+        expect(chat.locator("#faqbot-chat button[aria-label=Like]").nth(number - 1)).to_be_visible()
+        expect(chat.locator("#faqbot-input textarea")).to_be_editable()
+    expect(chat.locator("#faqbot-chat mark").last).to_be_visible()
 
 
-def chat_screenshot(browser, bot_url: str, path: Path) -> list[str]:
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
+def settle(page) -> None:
+    page.mouse.move(0, 0)  # no hover effects in the picture
+    page.wait_for_timeout(2500)  # past chat.js's settling of the scroll, and Gradio's fades
+
+
+def chat_screenshot(browser, bot_url: str, size: tuple[int, int], path: Path) -> list[str]:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     guard = NetworkGuard(context)
     page = context.new_page()
     page.goto(bot_url + "/")
-    ask(page, CHAT_QUESTION)
-    wait_for_reply(page, "you can prepare for an APM exam on your own")
-    # Expand the Sources block; a late re-render of the reply can fold it again, so check that it
-    # stays open.
-    title = page.locator("#faqbot-chat details.faqbot-sources summary", has_text="Sources")
-    link = page.locator('#faqbot-chat a[href="/source/apm-self-study"]', has_text=CHAT_QUESTION)
-    for _ in range(5):
-        if not link.is_visible():
-            title.click()
-        page.wait_for_timeout(400)
-        if link.is_visible():
-            break
-    expect(link).to_be_visible()
-    page.mouse.move(0, 0)  # no hover effects in the picture
+    converse(page, CHAT_CONVERSATION)
+    settle(page)
     page.screenshot(path=str(path))
     context.close()
     return guard.foreign()
 
 
-def widget_screenshot(browser, host_url: str, path: Path) -> list[str]:
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
+def widget_screenshot(browser, host_url: str, size: tuple[int, int], path: Path) -> list[str]:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     guard = NetworkGuard(context)
     page = context.new_page()
     page.goto(host_url + "/")
     page.locator("#faqbot-widget .button").click()
-    chat = page.frame_locator("#faqbot-widget iframe")
-    ask(chat, WIDGET_QUESTION)
-    wait_for_reply(chat, "expire")
-    # The chat keeps its newest line in view, which leaves the start of a long answer above the
-    # fold; scroll (with the wheel, as a visitor would: Gradio undoes programmatic scrolling) so
-    # that the answer starts at the top of the panel.
-    log = chat.locator("#faqbot-chat [role=log]")
-    answer = chat.locator("#faqbot-chat [data-testid=bot]").first
-    box = log.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    for _ in range(10):
-        offset = answer.bounding_box()["y"] - log.bounding_box()["y"] - 8
-        if offset > -4:  # the answer's first line is in view
-            break
-        page.mouse.wheel(0, offset)
-        page.wait_for_timeout(300)
-    page.mouse.move(0, 0)
-    page.wait_for_timeout(300)
+    converse(page.frame_locator("#faqbot-widget iframe"), WIDGET_CONVERSATION)
+    settle(page)
     page.screenshot(path=str(path))
     context.close()
     return guard.foreign()
+
+
+SHOTS = [
+    ("chat.png", chat_screenshot, "bot", DESKTOP),
+    ("chat-phone.png", chat_screenshot, "bot", PHONE),
+    ("widget.png", widget_screenshot, "host", HOST_DESKTOP),
+    ("widget-phone.png", widget_screenshot, "host", PHONE),
+]
 
 
 def main() -> int:
@@ -106,8 +103,10 @@ def main() -> int:
             with running_bot(Path(tmp), DEFAULT_CORPUS, port=bot_port, allow_origins=[host.url]) as bot:
                 with sync_playwright() as playwright:
                     browser = launch_chromium(playwright)
-                    foreign = chat_screenshot(browser, bot.url, OUT / "chat.png")
-                    foreign += widget_screenshot(browser, host.url, OUT / "widget.png")
+                    urls = {"bot": bot.url, "host": host.url}
+                    foreign = []
+                    for name, shoot, where, size in SHOTS:
+                        foreign += shoot(browser, urls[where], size, OUT / name)
                     browser.close()
                 attempts = bot.network_attempts()
         finally:
@@ -115,7 +114,7 @@ def main() -> int:
     if foreign or attempts:
         print(f"Something tried to leave this machine: {foreign} {attempts}", file=sys.stderr)
         return 1
-    for name in ("chat.png", "widget.png"):
+    for name, *_ in SHOTS:
         print(f"Wrote {(OUT / name).relative_to(ROOT)}", file=sys.stderr)
     return 0
 

@@ -49,6 +49,28 @@ def bot_message(scope, text: str):
             .filter(has_not=scope.locator("details.faqbot-sources")))
 
 
+# Gradio chrome that means nothing for a FAQ bot, removed from the chat (bot/web/chat_ui.py): the
+# retry, undo and share buttons, the label chip repeating the title, the "Use via API" footer.
+GRADIO_CHROME = {
+    "retry button": "button[aria-label=Retry], button[title=Retry]",
+    "undo button": "button[aria-label=Undo], button[title=Undo]",
+    "share button": "button[aria-label=Share], button[title=Share]",
+    "label chip": "#faqbot-chat [data-testid=block-label]",
+    "Use via API": "footer .show-api",
+}
+# The only buttons of the chat itself (beside the suggestions and example questions).
+CHAT_BUTTONS = {"Clear", "Copy conversation", "Copy message", "Like", "Liked", "Dislike", "Disliked", "Scroll down"}
+
+
+def gradio_chrome(scope) -> list[str]:
+    """What of GRADIO_CHROME a page or frame (locator scope) shows, and any unknown icon button of the chat."""
+    shown = [name for name, selector in GRADIO_CHROME.items() if scope.locator(selector).count()]
+    if scope.get_by_text("Use via API").count():
+        shown.append("Use via API text")
+    labels = scope.locator("#faqbot-chat button[aria-label]").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    return shown + sorted({f"button {label!r}" for label in labels} - {f"button {label!r}" for label in CHAT_BUTTONS})
+
+
 def launch_chromium(playwright):
     """The system Chromium (never `playwright install`: it downloads a browser)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

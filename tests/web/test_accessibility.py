@@ -242,10 +242,13 @@ def test_keyboard_only_ask_read_cite_and_follow_a_suggestion(site, page):
       - text: "You said:"
       - paragraph: {QUESTION}
       - text: "{TITLE} said:"
-      - paragraph:
-        - text: /{ANSWER_START}.*/
-        - 'link "Source 1: {CITED_QUESTION} (opens in a new tab)"'
+      - paragraph
     """)
+    # The answer holds its citation, named after the source, and its best sentence(s) announced
+    # as highlighted (role "mark").
+    answer = log.get_by_role("paragraph").filter(has_text=ANSWER_START)
+    expect(answer.get_by_role("link", name=f"Source 1: {CITED_QUESTION} (opens in a new tab)")).to_have_count(1)
+    expect(answer.get_by_role("mark").first).to_be_visible()
     assert page.locator("#faqbot-chat [data-testid=bot][aria-label]").count() == 0  # no raw-Markdown labels
 
     # Follow the citation, back from the question box.

@@ -3,7 +3,10 @@ Playwright, against the real `faqbot serve` in a child process.
 
 Every browser context runs behind a network guard (tests/browser.py) that aborts and records any
 request leaving 127.0.0.1/localhost; each test ends by checking that nothing was requested off
-this machine and that no JavaScript dialog opened. Two bots are started once for the module:
+this machine and that no JavaScript dialog opened. Conversations: a follow-up asked in the chat
+and in the widget is answered from the entry the conversation is about, with its best sentences
+highlighted, and none of Gradio's chrome removed for a FAQ bot is on the page. Two bots are
+started once for the module:
 one on a small shop corpus (with an entry full of markup) whose only allowed foreign origin is
 the "allowed" host site, and one on the real default FAQ.
 """
@@ -25,6 +28,7 @@ from tests.support.browser import (
     ask,
     bot_message,
     feedback_rows,
+    gradio_chrome,
     is_local,
     start_bot,
     stop_bot,
@@ -464,6 +468,141 @@ def test_citation_link_opens_the_source_page_of_the_cited_entry(faq, page):
     assert source.url == faq.url + "/source/apm-self-study"
     expect(source.locator("h1")).to_have_text("Can you self study for APM?")
     expect(source.locator("body")).to_contain_text("Yes, you can prepare for an APM exam on your own")
+
+
+# --- conversations: follow-ups, highlights, no Gradio chrome ---------------------------------
+
+PPQ_ENTRY = "apm-ppq"
+ONLINE_EXAMS = "apm-online-exams"
+
+
+def last_reply(scope):
+    """The newest answer of the bot (not its Sources block)."""
+    return scope.locator("#faqbot-chat [data-testid=bot]").filter(has_not=scope.locator("details.faqbot-sources")).last
+
+
+def assert_cites(reply, entry_id: str) -> None:
+    expect(reply.locator(f'a[href="/source/{entry_id}"]').first).to_have_text("[1]")
+
+
+def assert_highlight_visible(reply) -> None:
+    """A <mark> in the answer, visible, with text of the answer, on a background of its own."""
+    mark = reply.locator("mark").first
+    expect(mark).to_be_visible()
+    text = mark.inner_text().strip()
+    assert len(text) > 20 and text in reply.inner_text(), text
+    assert mark.evaluate("m => getComputedStyle(m).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def in_view(scope, element) -> bool:
+    """Whether ``element`` lies wholly inside the visible part of the conversation."""
+    log = scope.locator("#faqbot-chat [role=log]").bounding_box()
+    box = element.bounding_box()
+    return box["y"] >= log["y"] - 0.5 and box["y"] + box["height"] <= log["y"] + log["height"] + 0.5
+
+
+def test_chat_reads_a_follow_up_in_context_highlights_it_and_has_no_gradio_chrome(faq, page):
+    open_chat(page, faq.url + "/")
+    assert gradio_chrome(page) == []
+    expect(page.get_by_role("link", name="API documentation")).to_have_attribute("href", "/docs")
+
+    ask(page, "Who is the APM PPQ for?")
+    expect(bot_message(page, "PPQ")).to_be_visible()
+    wait_until_done(page, 1)
+    assert_cites(last_reply(page), PPQ_ENTRY)
+    expect(page.locator("#faqbot-chat .faqbot-context")).to_have_count(0)  # a question on its own
+
+    ask(page, "how is it assessed?")  # alone, "it" names nothing: the conversation says what
+    expect(page.locator("#faqbot-chat [data-testid=user]")).to_have_count(2)
+    wait_until_done(page, 2)
+    reply = last_reply(page)
+    assert_cites(reply, PPQ_ENTRY)
+    expect(reply.locator(".faqbot-context")).to_have_text("About: What is the APM PPQ?")
+    assert_highlight_visible(reply)
+
+    # The question box keeps its placeholder; the suggestions are the bot's offers: on its side,
+    # under its message, not on the visitor's side.
+    expect(page.locator("#faqbot-input textarea")).to_have_attribute("placeholder", "Type your question...")
+    option = page.locator("#faqbot-chat button.option").first
+    expect(option).to_be_visible()
+    bot_box = reply.bounding_box()
+    option_box = option.bounding_box()
+    question_box = page.locator("#faqbot-chat [data-testid=user]").last.bounding_box()
+    assert abs(option_box["x"] - bot_box["x"]) < 40 and option_box["x"] < question_box["x"], (option_box, bot_box)
+    assert option_box["y"] > bot_box["y"] + bot_box["height"]
+    assert gradio_chrome(page) == []
+
+    # Clearing the chat forgets the conversation: the same follow-up now stands alone.
+    page.locator("#faqbot-chat button[aria-label=Clear]").click()
+    expect(page.locator("#faqbot-chat [data-testid=user]")).to_have_count(0)
+    ask(page, "how is it assessed?")
+    expect(page.locator("#faqbot-chat [data-testid=bot]").first).to_be_visible()
+    wait_until_done(page, 1)
+    expect(page.locator("#faqbot-chat .faqbot-context")).to_have_count(0)
+
+
+def test_chat_asks_back_with_both_readings_as_buttons_when_a_follow_up_could_mean_two_things(faq, page):
+    # benchmarks/dialogues/default.jsonl, dialogue default-60: after a project manager and a PMO,
+    # "which one's higher up" could ask about either.
+    open_chat(page, faq.url + "/")
+    for number, question in enumerate(["What does a project manager do all day?",
+                                       "how is that different from someone in a pmo?"], 1):
+        ask(page, question)
+        wait_until_done(page, number)
+    ask(page, "which one's higher up")
+    expect(bot_message(page, "That could be about more than one thing")).to_be_visible()
+    wait_until_done(page, 3)
+    options = page.locator("#faqbot-chat button.option")
+    expect(options).to_have_text(["Is PMO more senior than project manager?",
+                                  "Is a program manager higher than a project manager?"])
+    expect(page.locator("#faqbot-chat").get_by_text("Did you mean one of these?")).to_have_count(0)
+    options.first.click()
+    expect(user_message(page, "Is PMO more senior than project manager?")).to_be_visible()
+    wait_until_done(page, 4)
+    assert_cites(last_reply(page), "pmo-vs-pm-seniority")
+
+
+def test_widget_follow_up_question_stays_in_view_and_survives_close_and_reopen(faq, new_context):
+    host = HostSite({"/": demo_page(faq.url)})  # any 127.0.0.1 port may frame a bot with no allowed origins
+    try:
+        page = new_context().new_page()
+        page.goto(host.url + "/")
+        launcher, panel = page.locator(f"{WIDGET} .button"), page.locator(f"{WIDGET} .panel")
+        expect(launcher).to_have_attribute("aria-label", "Ask our FAQ")
+        launcher.click()
+        expect(panel).to_be_visible()
+        expect(launcher).to_have_attribute("aria-label", "Close chat")  # the launcher closes it now
+        expect(launcher).to_have_attribute("aria-expanded", "true")
+        chat = page.frame_locator(f"{WIDGET} iframe")
+        assert gradio_chrome(chat) == []
+
+        ask(chat, "Can I sit an APM exam from home?")
+        wait_until_done(chat, 1)
+        assert_cites(last_reply(chat), ONLINE_EXAMS)
+        ask(chat, "which browser do i need")
+        wait_until_done(chat, 2)
+        reply = last_reply(chat)
+        assert_cites(reply, ONLINE_EXAMS)
+        expect(reply.locator(".faqbot-context")).to_contain_text("About: ")
+        assert_highlight_visible(reply)
+        # The answer is longer than the panel: the question it answers stays in view above it.
+        question = chat.locator("#faqbot-chat [data-testid=user]").last
+        expect(question).to_have_text("which browser do i need")
+        page.wait_for_timeout(500)  # past chat.js's settling of the scroll
+        assert in_view(chat, question)
+        assert reply.bounding_box()["y"] > question.bounding_box()["y"]
+        assert gradio_chrome(chat) == []
+
+        launcher.click()
+        expect(panel).to_be_hidden()
+        expect(launcher).to_have_attribute("aria-label", "Ask our FAQ")
+        launcher.click()
+        expect(panel).to_be_visible()
+        expect(chat.locator("#faqbot-chat [data-testid=user]")).to_have_text(
+            ["Can I sit an APM exam from home?", "which browser do i need"])
+        assert_cites(last_reply(chat), ONLINE_EXAMS)
+    finally:
+        host.close()
 
 
 # --- nothing leaves this machine ------------------------------------------------------------

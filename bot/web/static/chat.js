@@ -9,11 +9,16 @@
 // - a link to a source is named by its title ("Source 1: <question> (opens in a new tab)"), as
 //   Gradio's sanitiser keeps titles but drops aria-label;
 // - the question box is named by its own (visually hidden) label alone: Gradio's <label> also
-//   holds the Send button, whose text would otherwise join the name ("Your question Send").
+//   holds the Send button, whose text would otherwise join the name ("Your question Send");
+// - when a message is added, the conversation scrolls so that the visitor's last question is at
+//   its top, with the answer below it (Gradio's own scrolling, turned off in chat_ui.py, keeps the
+//   newest line in view, which scrolls the question of a long answer away: in the widget's small
+//   panel, always). Only then, and only until the visitor scrolls, clicks or touches.
 (function () {
   "use strict";
   var INPUT = "#faqbot-input textarea";
   var wasBusy = false;
+  var messagesShown = 0;
 
   function one(selector) { return document.querySelector(selector); }
 
@@ -29,7 +34,38 @@
       !!(active.closest && active.closest("#faqbot-input"));
   }
 
+  // For a moment after a message is added (its text is laid out in steps), unless the visitor
+  // scrolls, clicks or touches first.
+  var PIN_MS = 2000;
+  var pinnedUntil = 0;
+  var pinnedTop = null;  // where this script last scrolled to: any other scroll is the visitor's
+
+  function keepQuestionInView() {
+    var messages = document.querySelectorAll("#faqbot-chat [data-testid=user], #faqbot-chat [data-testid=bot]");
+    if (messages.length > messagesShown) pinnedUntil = Date.now() + PIN_MS;
+    messagesShown = messages.length;
+    var log = one("#faqbot-chat [role=log]");
+    var questions = document.querySelectorAll("#faqbot-chat .message-row.user-row");
+    if (log && !log.faqbotWatched) {
+      log.faqbotWatched = true;
+      log.addEventListener("scroll", function () {
+        if (pinnedTop !== null && Math.abs(log.scrollTop - pinnedTop) > 2) unpin();
+      }, { passive: true });
+    }
+    if (Date.now() > pinnedUntil || !log || !questions.length) return;
+    var question = questions[questions.length - 1];
+    // Below the chat's own buttons (clear, copy), which float over the top of the conversation.
+    var top = log.getBoundingClientRect().top;
+    var toolbar = one("#faqbot-chat .top-panel");
+    if (toolbar && toolbar.offsetParent) top = Math.max(top, toolbar.getBoundingClientRect().bottom);
+    // Scrolling past the end is not possible: a short answer simply ends at the bottom.
+    var offset = question.getBoundingClientRect().top - top - 8;
+    if (Math.abs(offset) > 1) log.scrollTop += offset;
+    pinnedTop = log.scrollTop;
+  }
+
   function update() {
+    keepQuestionInView();
     var labelled = document.querySelectorAll("#faqbot-chat [data-testid=user][aria-label], #faqbot-chat [data-testid=bot][aria-label]");
     for (var i = 0; i < labelled.length; i++) labelled[i].removeAttribute("aria-label");
     var links = document.querySelectorAll('#faqbot-chat a[href*="/source/"][title]:not([aria-label])');
@@ -66,6 +102,10 @@
       event.preventDefault();
       ask(button.value);
     }
+  });
+  function unpin() { pinnedUntil = 0; pinnedTop = null; }
+  ["wheel", "touchstart", "pointerdown"].forEach(function (type) {
+    document.addEventListener(type, unpin, { passive: true, capture: true });
   });
   new MutationObserver(update).observe(document.documentElement, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["disabled", "class", "aria-label"],

@@ -2,8 +2,10 @@
  * faqbot chat widget. Paste one tag into any page:
  *   <script src="https://YOUR-BOT/widget.js" async
  *           data-title="Ask our FAQ" data-color="#1d4ed8" data-position="right"></script>
- * It adds a floating button that opens the bot's /embed chat in a panel. Everything it draws
- * lives in a shadow root, so the host page's styles and layout are untouched either way.
+ * It adds a floating button that opens the bot's /embed chat in a panel, and turns into the
+ * panel's close button while it is open; closed and reopened, the panel keeps its conversation.
+ * Everything it draws lives in a shadow root, so the host page's styles and layout are untouched
+ * either way.
  */
 (function () {
   "use strict";
@@ -52,10 +54,16 @@
   var button = document.createElement("button");
   button.className = "button";
   button.type = "button";
-  button.setAttribute("aria-label", title);
-  button.setAttribute("aria-expanded", "false");
   button.setAttribute("aria-controls", "faqbot-panel");
-  button.innerHTML = '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+  // The launcher opens the chat, and while it is open, closes it (its icon and name say which).
+  var CHAT_ICON = '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+  var CLOSE_ICON = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>';
+  function showLauncher(isOpen) {
+    button.innerHTML = isOpen ? CLOSE_ICON : CHAT_ICON;
+    button.setAttribute("aria-label", isOpen ? "Close chat" : title);
+    button.setAttribute("aria-expanded", isOpen ? "true" : "false");
+  }
+  showLauncher(false);
 
   var panel = document.createElement("div");
   panel.className = "panel";
@@ -85,12 +93,13 @@
       panel.appendChild(frame);
     }
     panel.classList.add("open");
-    button.setAttribute("aria-expanded", "true");
+    showLauncher(true);
     close.focus();
   }
+  // Closing only hides the panel: the chat in it, and its conversation, are there when reopened.
   function hide() {
     panel.classList.remove("open");
-    button.setAttribute("aria-expanded", "false");
+    showLauncher(false);
     button.focus();
   }
   button.addEventListener("click", function () { panel.classList.contains("open") ? hide() : open(); });
