@@ -67,7 +67,11 @@ def reply(question: str, subjects: list[str], retriever: Retriever, encoder, jud
     if offers:
         answer = ask_back(question, [r.hits[0] for r in offers], chosen.confidence)
     else:
-        vector = vectors.get(chosen.text)
+        # The visitor's own words say what to pinpoint ("how is it assessed?"); the subject read
+        # with them would pick the sentence about the subject instead. A swapped name reading
+        # ("What is the APM PMQ?") is itself the question.
+        follow_up = chosen.context is not None and chosen.text == f"{chosen.context} {question}"
+        vector = vectors.get(question if follow_up else chosen.text)
         pinpoint = None
         if highlighter is not None and vector is not None:
             pinpoint = lambda text: highlighter.spans(text, len(text), vector)  # noqa: E731
