@@ -112,7 +112,7 @@ def coverage_chart(sweep: list[dict], marks: dict[str, float]) -> str:
     axes.set_ylabel("accuracy of what was answered")
     axes.set_xlim(0, 1.02)
     axes.set_ylim(max(0.0, min([a for _, a in points], default=0) - 0.05), 1.01)
-    if marks:
+    if axes.get_legend_handles_labels()[0]:  # a mark outside the plotted range draws nothing
         axes.legend(frameon=False, fontsize=8, loc="lower left")
     return _svg(figure)
 
