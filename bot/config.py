@@ -148,6 +148,16 @@ class Settings:
     # Seconds a client has to send a request's head after connecting (or after the last response);
     # slower connections are closed, so idle sockets cannot pile up.
     header_timeout: float = field(default=10.0, metadata=_check(lambda v: 0 < v <= 3600, "a number of seconds above 0"))
+    # Worker processes `faqbot serve` runs, all on one port (the kernel spreads connections
+    # among them); 0 means one per CPU core.
+    workers: int = field(default=1, metadata=_check(lambda v: 0 <= v <= 256, "a whole number from 0 to 256"))
+    # Empty: feedback in SQLite in data_dir. postgresql://user:password@host:port/db: in that
+    # PostgreSQL database, shared by every replica (schema created and migrated by the program).
+    database_url: str = field(default="", metadata=_check(
+        lambda v: v == "" or v.startswith(("postgresql://", "postgres://")), "empty or a postgresql://... URL"))
+    # Empty: rate limits per process. redis://host:port/db: counted in Redis, shared by every replica.
+    redis_url: str = field(default="", metadata=_check(
+        lambda v: v == "" or v.startswith(("redis://", "rediss://", "unix://")), "empty or a redis://... URL"))
     # Which file the settings came from, and what looked wrong but was not fatal; not settings.
     config_file: Path | None = field(default=None, compare=False)
     warnings: list[str] = field(default_factory=list, compare=False)

@@ -20,6 +20,8 @@ def register(commands) -> None:
                             "repeatable (default: this machine only)")
     serve.add_argument("--watch", dest="watch_corpus", action="store_const", const=True,
                        help="rebuild and answer from the corpus as soon as a file of it changes")
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="worker processes sharing the port; 0: one per CPU core (default 1)")
     add_corpus_options(serve)
     serve.set_defaults(handler=cmd_serve)
 
@@ -41,7 +43,8 @@ def cmd_serve(args, settings: Settings) -> int:
     from bot.cli import settings_overrides
     from bot.web.server import serve
 
-    overrides = settings_overrides(args)
+    overrides = settings_overrides(args) | {"workers": args.workers}
+    settings = settings.replace(workers=args.workers)
 
     def ready(url: str) -> None:
         print(f"Chat ready at {url}  (Ctrl+C to stop)", flush=True)
@@ -52,9 +55,10 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_feedback_export(args, settings: Settings) -> int:
-    from bot.web.feedback import FeedbackStore
+    from bot.web.feedback import open_feedback_store
 
-    store = FeedbackStore(settings.data_path)
+    # PostgreSQL when database_url is set (the rows of this corpus only), else this corpus's SQLite file.
+    store = open_feedback_store(settings.database_url, settings.data_path, settings.corpus_key)
     if args.out:
         with open(Path(args.out).expanduser(), "w", encoding="utf-8", newline="") as out:
             count = store.write(out, args.format)

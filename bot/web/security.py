@@ -128,6 +128,10 @@ class RateLimiter:
             hits.append(now)
             return 0.0
 
+    async def check(self, client: str) -> float:
+        """retry_after, with the interface of the shared limiter (bot/storage/shared_limits.py)."""
+        return self.retry_after(client)
+
     def _sweep(self, now: float) -> None:
         self._swept = now
         for key in [k for k, hits in self._hits.items() if not hits or now - hits[-1] >= self.window]:
@@ -141,9 +145,16 @@ class SecurityMiddleware:
     the pages do not use, requests from sites not allowed, oversized bodies and clients over the
     rate limit; adds the security headers to every response."""
 
-    def __init__(self, app, allowed_origins: list[str], rate_limit_per_minute: int, max_request_bytes: int):
+    def __init__(self, app, allowed_origins: list[str], rate_limit_per_minute: int, max_request_bytes: int,
+                 redis_url: str = ""):
         self.app = app
-        self.limiter = RateLimiter(rate_limit_per_minute) if rate_limit_per_minute > 0 else None
+        self.limiter = None
+        if rate_limit_per_minute > 0 and redis_url:
+            from bot.storage.shared_limits import SharedRateLimiter  # only with Redis configured
+
+            self.limiter = SharedRateLimiter(redis_url, rate_limit_per_minute)
+        elif rate_limit_per_minute > 0:
+            self.limiter = RateLimiter(rate_limit_per_minute)
         self.max_request_bytes = max_request_bytes
         self.origin_pattern = re.compile(cors_origin_regex(allowed_origins))
         self.policy = lambda nonce: content_security_policy(allowed_origins, nonce).encode()
@@ -173,7 +184,7 @@ class SecurityMiddleware:
         if self.limiter is not None and method == "POST" and rate_limited:
             # The peer's address; uvicorn puts the client's there only when the peer is a trusted proxy.
             client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.limiter.retry_after(client)
+            wait = await self.limiter.check(client)
             if wait:
                 return await _json_error(send, 429, "Too many questions at once; please wait a moment.",
                                          [(b"retry-after", str(max(1, round(wait))).encode())])

@@ -14,6 +14,7 @@ from typing import Callable
 
 import gradio as gr
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -28,7 +29,7 @@ from bot.web.api_errors import error_responses, install_error_handlers
 from bot.web.chat_ui import build_chat, chat_css
 from bot.web.connection import with_header_timeout
 from bot.web.docs import install_docs
-from bot.web.feedback import FeedbackStore
+from bot.web.feedback import FeedbackLog, StorageUnavailable, open_feedback_store
 from bot.web.pages import not_found_page, source_page
 from bot.web.security import SecurityMiddleware, cors_origin_regex
 
@@ -92,7 +93,7 @@ def _static(name: str) -> str:
     return resources.files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
+def build_app(bot: FAQBot, feedback: FeedbackLog | None = None) -> FastAPI:
     settings = bot.settings
     title = settings.site_title
     app = FastAPI(title=f"{title} API", version=__version__,
@@ -101,7 +102,10 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     origin_pattern = re.compile(cors_origin_regex(settings.allowed_origins))
 
     @app.post("/api/ask", summary="Answer a question from the FAQ", responses=error_responses(400, 403, 413, 429))
-    def api_ask(request: AskRequest):
+    async def api_ask(request: AskRequest):
+        # Async on purpose: ask() is a few ms of CPU, and a sync endpoint's hop to the thread pool
+        # and back cost more than it could overlap (measured in benchmarks/load.py). The answer
+        # goes out as a JSONResponse, skipping FastAPI's jsonable_encoder walk of the dict.
         try:
             history = None if request.history is None else [
                 turn if isinstance(turn, str) else turn.model_dump() for turn in request.history]
@@ -109,15 +113,22 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
         except QuestionError as exc:
             return JSONResponse(status_code=400, content={"error": str(exc)})
         if not answer.answered and feedback is not None:
-            feedback.record_unanswered(answer.question, answer.answer, [s.id for s in answer.suggestions], "api")
-        return answer.to_json()
+            # Storage does I/O: off the event loop. A store that is down keeps it and says so.
+            await run_in_threadpool(_log_unanswered, feedback, answer.question, answer.answer,
+                                    [s.id for s in answer.suggestions])
+        return JSONResponse(answer.to_json())
 
     @app.post("/api/feedback", summary="Record a visitor's vote on an answer",
               responses=error_responses(400, 403, 413, 429, 503))
     def api_feedback(request: FeedbackRequest):
         if feedback is None:
             return JSONResponse(status_code=503, content={"error": "Feedback is not being stored."})
-        feedback.record_vote(request.vote, request.question, request.answer, request.cited_ids, channel="api")
+        try:
+            feedback.record_vote(request.vote, request.question, request.answer, request.cited_ids, channel="api")
+        except StorageUnavailable as exc:
+            log.warning(f"Vote not stored: {exc}")
+            return JSONResponse(status_code=503, headers={"retry-after": "5"},
+                                content={"error": "Feedback cannot be stored right now; please try again shortly."})
         return {"status": "stored"}
 
     @app.get("/api/health", summary="Is the bot up, and which index does it serve")
@@ -167,7 +178,7 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
                        allow_headers=["content-type"], max_age=600)
     app.add_middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins,
                        rate_limit_per_minute=settings.rate_limit_per_minute,
-                       max_request_bytes=settings.max_request_bytes)
+                       max_request_bytes=settings.max_request_bytes, redis_url=settings.redis_url)
 
     install_docs(app, f"{title} API - Swagger UI")  # before the mount at /, like every route above
 
@@ -176,9 +187,16 @@ def build_app(bot: FAQBot, feedback: FeedbackStore | None = None) -> FastAPI:
     app = gr.mount_gradio_app(app, build_chat(bot, feedback, title, compact=True), path="/embed", footer_links=[],
                               head='<script src="/embed.js"></script><script src="/chat.js"></script>',
                               css=css + EMBED_CSS)
-    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title), path="/", footer_links=["api"],
+    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title), path="/", footer_links=[],
                               head='<script src="/chat.js"></script>', css=css)
     return app
+
+
+def _log_unanswered(feedback: FeedbackLog, question: str, answer: str, suggestion_ids: list[str]) -> None:
+    try:
+        feedback.record_unanswered(question, answer, suggestion_ids, "api")
+    except StorageUnavailable as exc:  # the answer was given; only the owner's log of it is missing
+        log.warning(f"Unanswered question not logged: {exc}")
 
 
 class PortInUse(UserError):
@@ -191,8 +209,12 @@ def bind(host: str, port: int) -> socket.socket:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise PortInUse(f"cannot listen on {host}: {exc.strerror}") from None
-    family, _, _, _, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    family, kind, proto, _, address = infos[0]
+    # The protocol number matters: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on
+    # sockets whose proto is IPPROTO_TCP, and accepted connections inherit it. With proto 0 every
+    # response on a kept-alive connection waited ~40 ms for the client's delayed ACK (measured:
+    # 48 ms median for /api/ask over one connection, 5 ms after this change).
+    sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
@@ -208,28 +230,49 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(settings: Settings, settings_source: Callable[[], Settings] | None = None,
           ready: Callable[[str], None] | None = None) -> None:
-    """Run the web server until interrupted. ``settings_source`` re-reads the settings on
-    reload; ``ready`` is told the chat's address once the port is taken and the bot loaded."""
-    import uvicorn
+    """Run the web server until interrupted, in ``settings.workers`` processes sharing the port.
+    ``settings_source`` re-reads the settings on reload; ``ready`` is told the chat's address once
+    the port is taken and the bot loaded (with several workers: once they are started)."""
+    from bot.web.workers import prepare_index, supervise, worker_count
 
     sock = bind(settings.host, settings.port)
+    host, port = sock.getsockname()[:2]
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    try:
+        prepare_index(settings)  # torch, if a build needs it, only in a child process that exits
+        count = worker_count(settings.workers)
+        if count == 1:
+            run_worker(settings, settings_source, sock, settings.watch_corpus, ready=lambda: ready and ready(url))
+            return
+        log.info(f"Starting {count} worker processes on {url}")
+        if ready is not None:
+            ready(url)  # the socket already listens: connections wait in its backlog until a worker takes them
+        # One worker watches the corpus (rebuilding it once); every worker reloads the new build.
+        supervise(count, lambda number: run_worker(settings, settings_source, sock,
+                                                   settings.watch_corpus and number == 0))
+    finally:
+        sock.close()
+
+
+def run_worker(settings: Settings, settings_source: Callable[[], Settings] | None, sock: socket.socket,
+               watch_corpus: bool, ready: Callable[[], None] | None = None) -> None:
+    """One server process on the listening ``sock``, until it is told to stop."""
+    import uvicorn
+
     bot = FAQBot.open(settings, settings_source=settings_source)
-    app = build_app(bot, FeedbackStore(settings.data_path))
+    app = build_app(bot, open_feedback_store(settings.database_url, settings.data_path, settings.corpus_key))
     stop = threading.Event()
     if settings.reload_interval > 0:
-        corpus = CorpusWatch(bot) if settings.watch_corpus else None
+        corpus = CorpusWatch(bot) if watch_corpus else None
         threading.Thread(target=watch_index, args=(bot, settings.reload_interval, stop, corpus), daemon=True).start()
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
     server = uvicorn.Server(uvicorn.Config(
         app, log_level="warning", http=with_header_timeout(settings.header_timeout),
         limit_concurrency=settings.max_connections, timeout_keep_alive=5,
         # X-Forwarded-For is believed only from the configured proxies; without any it is ignored.
         proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None))
     if ready is not None:
-        ready(f"http://{shown}:{port}/")  # the socket already listens: connections wait in its backlog
+        ready()
     try:
         server.run(sockets=[sock])
     finally:
         stop.set()
-        sock.close()
