@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from printing import print_table  # noqa: E402  (benchmarks/printing.py)
+
 from bot import offline  # noqa: E402,F401
 
 DIALOGUES = {"default": (ROOT / "corpus", ROOT / "benchmarks/dialogues/default.jsonl"),
@@ -59,21 +61,6 @@ def run(bot, path: Path, show_misses: bool) -> dict:
             history.append({"question": turn["question"],
                             "answered_with": [c.id for c in answer.citations][:1]})
     return tally
-
-
-def print_table(title: str, headers: list[str], rows: list[list], markdown: bool) -> None:
-    print(f"\n{title}")
-    cells = [[str(c) for c in row] for row in rows]
-    if markdown:
-        print("| " + " | ".join(headers) + " |")
-        print("|" + "|".join("---" for _ in headers) + "|")
-        for row in cells:
-            print("| " + " | ".join(row) + " |")
-        return
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    for row in cells:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from printing import print_table  # noqa: E402  (benchmarks/printing.py)
 from stackfaq import skipped, stackfaq_folder, variant_files  # noqa: E402  (benchmarks/stackfaq.py)
 
 from bot import offline  # noqa: E402,F401
@@ -240,21 +241,6 @@ def seed_check(bot, weights) -> str:
 
 def number(value, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
-
-
-def print_table(title: str, headers: list[str], rows: list[list], markdown: bool) -> None:
-    print(f"\n{title}")
-    cells = [[str(c) for c in row] for row in rows]
-    if markdown:
-        print("| " + " | ".join(headers) + " |")
-        print("|" + "|".join("---" for _ in headers) + "|")
-        for row in cells:
-            print("| " + " | ".join(row) + " |")
-        return
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    for row in cells:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
 
 
 def main() -> None:

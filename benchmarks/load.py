@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| measure | " + " | ".join(
         "baseline, 1 worker" if w == "baseline" else f"{w} worker{'s' if w > 1 else ''}" for w, _ in rows) + " |")
     print("|---|" + "---|" * len(rows))
-    print(f"| in-process `ask` median / p95 / p99 | " + " | ".join(
+    print("| in-process `ask` median / p95 / p99 | " + " | ".join(
         f"{ask[0]:.2f} / {ask[1]:.2f} / {ask[2]:.2f} ms" for _ in rows) + " |")
     print("| `/api/ask`, one connection: median / p95 / p99 | " + " | ".join(
         f"{r['latency'][0]:.2f} / {r['latency'][1]:.2f} / {r['latency'][2]:.2f} ms" for _, r in rows) + " |")

@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from printing import print_table  # noqa: E402  (benchmarks/printing.py)
 from stackfaq import skipped, stackfaq_folder, variant_files  # noqa: E402  (benchmarks/stackfaq.py)
 
 from bot import offline  # noqa: E402,F401
@@ -124,20 +125,6 @@ def weight_evidence(bot, results, group_of) -> list[list]:
 
     rows.append(row("RRF(dense, BM25), k=60, unweighted", 1 / (60 + ranks(dense)) + 1 / (60 + ranks(bm25))))
     return rows
-
-
-def print_table(title: str, headers: list[str], rows: list[list], markdown: bool) -> None:
-    from bot.evaluation.summary import format_table
-
-    print(f"\n{title}")
-    if not markdown:
-        print(format_table(headers, rows))
-        return
-    cell = lambda v: "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
-    print("| " + " | ".join(headers) + " |")
-    print("|" + "---|" * len(headers))
-    for row in rows:
-        print("| " + " | ".join(cell(v) for v in row) + " |")
 
 
 def stackfaq_variant(name: str, folder: Path, embedder, tmp: Path, markdown: bool) -> None:
