@@ -161,3 +161,65 @@ def test_the_shared_rate_limit_holds_across_replicas(cluster):
     assert statuses == [200] * LIMIT
     assert post(a, ask, "192.0.2.99") == 429 and post(b, ask, "192.0.2.99") == 429
     assert post(cluster["lb"] + "/api/ask", ask, "192.0.2.99") == 429
+
+
+def test_replicas_reading_one_published_index_switch_to_a_new_build_without_a_failed_request(tmp_path):
+    """Replicas (on one machine here; a shared folder in production) serve the same index folder;
+    a publisher builds a new version into it; every replica swaps it in while asks keep working,
+    and no replica writes into the folder."""
+    corpus = tmp_path / "shop.md"
+    corpus.write_text(SHOP_CORPUS)
+    shared = tmp_path / "published-index"
+    publish = faqbot_command("index", "--corpus", str(corpus), "--index", str(shared))
+    assert subprocess.run(publish, cwd=ROOT, capture_output=True, timeout=600).returncode == 0
+    env = {**os.environ, "FAQBOT_RELOAD_INTERVAL": "0.3", "FAQBOT_RATE_LIMIT_PER_MINUTE": "0",
+           "FAQBOT_NETGUARD_LOG": str(tmp_path / "net.log")}
+    # The corpus is read only to check the index is fresh; the replicas never build.
+    args = ["--corpus", str(corpus), "--index", str(shared)]
+    replicas = [Replica(name, tmp_path, {**env, "FAQBOT_DATA_DIR": str(tmp_path / f"data-{name}")}, args)
+                for name in ("a", "b")]
+    nginx = Nginx([r.port for r in replicas])
+    try:
+        def built_at(replica) -> str:
+            with urllib.request.urlopen(f"http://127.0.0.1:{replica.port}/api/health", timeout=10) as response:
+                return json.loads(response.read())["index_built_at"]
+
+        before = {built_at(r) for r in replicas}
+        untouched = {p: p.stat().st_mtime_ns for p in shared.rglob("*")}
+        corpus.write_text(SHOP_CORPUS + "\n## Do you sell gift cards?\nid: gift-cards\n\n"
+                          "Yes, gift cards from ten to a hundred pounds, in the shop and online.\n")
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def ask_all_the_time() -> None:
+            while not stop.is_set():
+                statuses.append(post(nginx.url + "/api/ask", {"question": "Do you sell gift cards?"}, "10.9.9.9"))
+
+        threads = [threading.Thread(target=ask_all_the_time) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(0.5)
+            # Serving only reads the published folder: nothing in it changed under load.
+            assert {p: p.stat().st_mtime_ns for p in shared.rglob("*")} == untouched
+            assert subprocess.run(publish, cwd=ROOT, capture_output=True, timeout=600).returncode == 0
+            deadline = time.monotonic() + 30
+            while any(built_at(r) in before for r in replicas) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+        assert all(built_at(r) not in before for r in replicas), "a replica did not switch to the new build"
+        assert statuses and statuses.count(200) == len(statuses), f"{len(statuses) - statuses.count(200)} asks failed"
+        for replica in replicas:  # each now answers from the new entry
+            request = urllib.request.Request(f"http://127.0.0.1:{replica.port}/api/ask", method="POST",
+                                             data=json.dumps({"question": "Do you sell gift cards?"}).encode(),
+                                             headers={"content-type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert json.loads(response.read())["citations"][0]["id"] == "gift-cards"
+    finally:
+        nginx.close()
+        for replica in replicas:
+            replica.stop()
