@@ -32,6 +32,9 @@ CONTEXT_TURNS = 2
 AMBIGUITY_MARGIN = 0.08
 # A follow-up read in its most recent context this confidently is not ambiguous.
 CLEARLY_MEANT = 0.95
+# A follow-up whose reading in context leads to one of the question's own best few candidates is
+# about the FAQ, whatever words it uses.
+AGREEMENT_DEPTH = 3
 DEPENDENT_WORDS = frozenset("""it its it's itself that this those these they them their theirs there
 he she him her his one ones such same""".split())
 OPENERS = ("and ", "what about", "how about", "also ", "so ", "but ", "or ", "then ", "same ")
@@ -45,6 +48,16 @@ class Turn:
 
     question: str
     answered_with: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an earlier turn was about: the question of the entry that answered it (else the
+    visitor's own words), and the visitor's own words, which say what they meant even when the
+    entry that answered was not the one they were after."""
+
+    text: str
+    said: str
 
 
 @dataclass
@@ -86,14 +99,15 @@ def parse_history(raw, max_chars: int) -> list[Turn]:
     return turns
 
 
-def subjects(turns: list[Turn], entry_question) -> list[str]:
+def subjects(turns: list[Turn], entry_question) -> list[Subject]:
     """The conversation's last subjects, most recent first: the question of the entry that
-    answered a turn (``entry_question(id)``, None if unknown), else the turn's own words."""
-    found: list[str] = []
+    answered a turn (``entry_question(id)``, None if unknown), else the turn's own words; each
+    with the turn's own words."""
+    found: list[Subject] = []
     for turn in reversed(turns):
         known = [q for q in (entry_question(i) for i in turn.answered_with) if q]
-        subject = known[0] if known else turn.question
-        if subject not in found:
+        subject = Subject(known[0] if known else turn.question, turn.question)
+        if subject.text not in [f.text for f in found]:
             found.append(subject)
         if len(found) == CONTEXT_TURNS:
             break
@@ -152,8 +166,12 @@ def choose(question: str, alone: Reading, in_context: list[Reading], relates: fl
     # A follow-up says little of its own ("and every year after that?"), so it need not score
     # high; but what it does say must be mostly words the FAQ uses: "is it going to rain
     # tomorrow" or "tell me a joke" is no follow-up, whatever came before.
-    about_faq = best_alone >= relates or (dependent and foreign_share(question, vocabulary) <= 0.5)
+    # ("can I prep on my own for it too?" uses one word the FAQ never does, yet its own best
+    # candidates include the entry its reading in context leads to: that agreement counts too.)
     answered = [r for r in in_context if r.answered]
+    own_candidates = {h.entry.id for h in alone.hits[:AGREEMENT_DEPTH]}
+    agrees = any(r.top in own_candidates for r in answered)
+    about_faq = best_alone >= relates or (dependent and (foreign_share(question, vocabulary) <= 0.5 or agrees))
     if not answered or not about_faq:
         return alone, []  # "is it going to rain tomorrow" is no follow-up, whatever came before
     best = answered[0]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from bot.answer import Answer
-from bot.conversation import Turn, parse_history, subjects
+from bot.conversation import Subject, Turn, parse_history, subjects
 from bot.config import Settings
 from bot.corpus import CorpusError, corpus_fingerprint, load_corpus
 from bot.decision import Judge, decision_in_force, judge_for
@@ -284,7 +284,7 @@ class FAQBot:
                             self._subjects(history, served))
 
     @staticmethod
-    def _subjects(history: list | None, served: _Served) -> list[str]:
+    def _subjects(history: list | None, served: _Served) -> list[Subject]:
         try:
             turns = parse_history(history, served.settings.max_question_chars)
         except ValueError as exc:
@@ -315,7 +315,7 @@ class FAQBot:
         return text, top_k
 
     def _answer(self, served: _Served, retriever: Retriever, text: str, top_k: int, depth: int,
-                subjects: list[str]) -> tuple[Answer, list[Hit]]:
+                subjects: list[Subject]) -> tuple[Answer, list[Hit]]:
         lexical = served.index.lexical
         names, vocabulary = (lexical.name_idf.keys(), lexical.bm25.vocabulary) if lexical else ((), {})
         return reply(text, subjects, retriever, self.encoder, served.judge, self._highlighter, top_k, depth,
