@@ -175,7 +175,8 @@ def choose(question: str, alone: Reading, in_context: list[Reading], relates: fl
     if not answered or not about_faq:
         return alone, []  # "is it going to rain tomorrow" is no follow-up, whatever came before
     best = answered[0]
-    if not dependent and (best.confidence <= alone.confidence or (alone.answered and alone.top == best.top)):
+    if (alone.answered and alone.top == best.top and not carries_question) or \
+            (not dependent and best.confidence <= alone.confidence):
         return alone, []  # the context adds nothing the question does not say itself
     rivals = [r for r in answered if r.context != best.context and r.top != best.top
               and best.confidence - r.confidence <= AMBIGUITY_MARGIN]
