@@ -84,6 +84,18 @@ def with_question(text: str, messages: list) -> list:
     return list(messages or []) + [{"role": "user", "content": escape(text)}]
 
 
+def ui_step(fn):
+    """Marks an event function that only changes the page (neither asks nor stores anything)."""
+    fn.faqbot_ui_step = True
+    return fn
+
+
+def ui_steps(chat: gr.Blocks) -> frozenset[int]:
+    """The ids of ``chat``'s events run by ui_step functions: the only page events that
+    security.py lets through without counting them against the client's rate limit."""
+    return frozenset(i for i, event in chat.fns.items() if getattr(event.fn, "faqbot_ui_step", False))
+
+
 def build_chat(bot: FAQBot, feedback: FeedbackStore | None, title: str, compact: bool = False) -> gr.Blocks:
     channel = "embed" if compact else "web"
 
@@ -103,17 +115,24 @@ def build_chat(bot: FAQBot, feedback: FeedbackStore | None, title: str, compact:
                 log.warning(f"Unanswered question not stored: {exc}")
         return reply_messages(answer)
 
-    # Three steps per question: the question shows at once and the box is disabled (unqueued),
-    # the reply is produced (queued, where the rate limit applies) and shown whole, in one
-    # update (revealed word by word it would be inserted into the conversation's live region
-    # several times, and read out as often), then the box is usable again.
+    # Three steps per question: the question shows at once and the box is disabled, the reply
+    # is produced and shown whole, in one update (revealed word by word it would be inserted into
+    # the conversation's live region several times, and read out as often), then the box is
+    # usable again. The first and last are steps of the page alone (ui_step): the rate limit
+    # counts the reply, not them.
+    @ui_step
     def take_question(text: str, messages: list):
         if not (text or "").strip():
             return gr.skip(), gr.skip()
         return gr.Textbox(value="", interactive=False), with_question(text, messages)
 
+    @ui_step
     def take_option(messages: list, option: gr.SelectData):
         return gr.Textbox(interactive=False), with_question(str(option.value), messages)
+
+    @ui_step
+    def enable_box():
+        return gr.Textbox(interactive=True)
 
     def respond(messages: list):
         messages = list(messages or [])
@@ -166,15 +185,20 @@ def build_chat(bot: FAQBot, feedback: FeedbackStore | None, title: str, compact:
             gr.Markdown('<p class="faqbot-footer"><a href="/docs">API documentation</a></p>')
         api_button, api_reply = gr.Button("API", visible=False), gr.JSON(visible=False)
 
-        hidden = {"api_visibility": "undocumented"}
-        ready = {"fn": lambda: gr.Textbox(interactive=True), "outputs": [textbox], "queue": False, **hidden}
-        textbox.submit(take_question, [textbox, chatbot], [textbox, chatbot], queue=False, **hidden) \
-            .then(respond, [chatbot], [chatbot], **hidden).then(**ready)
-        chatbot.option_select(take_option, [chatbot], [textbox, chatbot], queue=False, **hidden) \
-            .then(respond, [chatbot], [chatbot], **hidden).then(**ready)
-        chatbot.like(on_vote, [chatbot], None, **hidden)
+        # Every event of the page runs unqueued: one plain request (POST gradio_api/run/predict)
+        # that carries all it needs (the conversation is in the chat's messages), so any replica
+        # behind a load balancer can answer it. Gradio's queue would split an event into a join
+        # and an event stream that only the process holding the event can serve.
+        page = {"queue": False, "api_visibility": "undocumented"}
+        ready = {"fn": enable_box, "outputs": [textbox], **page}
+        textbox.submit(take_question, [textbox, chatbot], [textbox, chatbot], **page) \
+            .then(respond, [chatbot], [chatbot], **page).then(**ready)
+        chatbot.option_select(take_option, [chatbot], [textbox, chatbot], **page) \
+            .then(respond, [chatbot], [chatbot], **page).then(**ready)
+        chatbot.like(on_vote, [chatbot], None, **page)
+        # Gradio's own API, for its client (gradio_client), which always goes through the queue.
         api_button.click(api_chat, [textbox, chatbot], [api_reply], api_name="chat")
-    # Queued events (asking, voting) only through the queue, where the rate limit applies: Gradio
-    # would otherwise also run them from a direct POST to run/predict.
+    # The queued event (/chat) only through the queue, where the rate limit applies: Gradio
+    # would otherwise also run it from a direct POST to run/predict.
     chat.queue(api_open=False)
     return chat

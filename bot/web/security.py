@@ -20,16 +20,20 @@ from bot.web.csp import with_policy
 # machine only (any port), which is what a local demo or a reverse proxy on the same host needs.
 LOCAL_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*")
 
-# The chat pages (/ and /embed/) are Gradio apps; their front end POSTs only these to Gradio's
-# API: queue/join for queued events (asking, voting), run/predict for the small unqueued ones
-# (clearing the textbox...; queued functions are refused there: the chat is built with
-# api_open=False). Every other Gradio POST is refused: its direct-call routes (call/, run/<name>,
-# api/) would run the chat outside the page, and uploads (the chat takes no files) would be kept.
+# The chat pages (/ and /embed/) are Gradio apps. Their front end POSTs only run/predict: every
+# event of the page (showing the question, answering it, a vote) is one plain request, answered
+# by whichever replica receives it (chat_ui.py). queue/join (with cancel and reset) serves
+# Gradio's own client (the /chat API of gradio_client), whose queued events cannot run from
+# run/predict (the chat is built with api_open=False). Every other Gradio POST is refused: its
+# direct-call routes (call/, run/<name>, api/) would run the chat outside the page, and uploads
+# (the chat takes no files) would be kept.
 GRADIO_API = "/gradio_api/"
 GRADIO_PAGE_POSTS = ("queue/join", "run/predict", "cancel", "reset")
-# POSTs that count against a client's rate limit: asking, voting, and Gradio's queue (every chat
-# message or click in the UI is one join).
+# POSTs that count against a client's rate limit: asking, voting, and every Gradio event that
+# asks or votes: each queue/join, and each run/predict but the page's steps that do neither
+# (showing the question, making the box usable again), which the server names per chat page.
 RATE_LIMITED = ("/api/ask", "/api/feedback", "queue/join")
+PAGE_EVENT = "run/predict"
 # The JSON API takes small bodies; Gradio's queue requests carry the chat history, so larger.
 API_PREFIX = "/api/"
 UI_MAX_REQUEST_BYTES = 1_000_000
@@ -86,12 +90,25 @@ def cors_origin_regex(allowed_origins: list[str]) -> str:
     return "^(" + "|".join(parts) + ")$"
 
 
-def gradio_route(path: str) -> str | None:
-    """The part of ``path`` after Gradio's API prefix, for either chat page; None if not Gradio's API."""
+def gradio_route(path: str) -> tuple[str, str] | None:
+    """The chat page's mount ("" or "/embed") and the part of ``path`` after Gradio's API prefix;
+    None if not Gradio's API."""
     for mount in ("", "/embed"):
         if path.startswith(mount + GRADIO_API):
-            return path[len(mount + GRADIO_API):]
+            return mount, path[len(mount + GRADIO_API):].rstrip("/")
     return None
+
+
+def counted_event(body: bytes, uncounted: frozenset[int]) -> bool:
+    """Whether a run/predict request counts against the rate limit: all but those naming, as a
+    JSON integer, one of the ``uncounted`` events. Gradio reads the same bytes with the same
+    parser (json.loads), so a body read here as a free step is that step there too; anything
+    unusual (not JSON, a string or float index) counts."""
+    try:
+        fn_index = json.loads(body).get("fn_index")
+    except (ValueError, AttributeError, RecursionError):
+        return True
+    return not (type(fn_index) is int and fn_index in uncounted)
 
 
 class RateLimiter:
@@ -146,7 +163,7 @@ class SecurityMiddleware:
     rate limit; adds the security headers to every response."""
 
     def __init__(self, app, allowed_origins: list[str], rate_limit_per_minute: int, max_request_bytes: int,
-                 redis_url: str = ""):
+                 redis_url: str = "", uncounted_events: dict[str, frozenset[int]] | None = None):
         self.app = app
         self.limiter = None
         if rate_limit_per_minute > 0 and redis_url:
@@ -156,6 +173,8 @@ class SecurityMiddleware:
         elif rate_limit_per_minute > 0:
             self.limiter = RateLimiter(rate_limit_per_minute)
         self.max_request_bytes = max_request_bytes
+        # Per chat page (mount), the run/predict events that neither ask nor vote (chat_ui.ui_steps).
+        self.uncounted_events = uncounted_events or {}
         self.origin_pattern = re.compile(cors_origin_regex(allowed_origins))
         self.policy = lambda nonce: content_security_policy(allowed_origins, nonce).encode()
         self.headers = [
@@ -168,8 +187,8 @@ class SecurityMiddleware:
             return await self.app(scope, receive, send)
         path, method = scope["path"], scope["method"]
         headers = dict(scope["headers"])
-        gradio = gradio_route(path)
-        if gradio is not None and method == "POST" and not gradio.rstrip("/") in GRADIO_PAGE_POSTS:
+        mount, gradio = gradio_route(path) or (None, None)
+        if gradio is not None and method == "POST" and gradio not in GRADIO_PAGE_POSTS:
             return await _json_error(send, 404, "Not found: the chat is asked through the page or POST /api/ask.")
         if method == "POST" and not self._origin_allowed(scope, headers):
             # CORS only stops a browser from reading the reply; a foreign site must not be able to
@@ -180,17 +199,13 @@ class SecurityMiddleware:
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             return await _json_error(send, 413, f"Request too large: at most {limit} bytes.")
-        rate_limited = path in RATE_LIMITED[:2] or (gradio or "").rstrip("/") in RATE_LIMITED[2:]
-        if self.limiter is not None and method == "POST" and rate_limited:
-            # The peer's address; uvicorn puts the client's there only when the peer is a trusted proxy.
-            client = (scope.get("client") or ("unknown", 0))[0]
-            wait = await self.limiter.check(client)
-            if wait:
-                return await _json_error(send, 429, "Too many questions at once; please wait a moment.",
-                                         [(b"retry-after", str(max(1, round(wait))).encode())])
-
-        if length is None and method in ("POST", "PUT", "PATCH"):
-            # No Content-Length (a chunked body): read it here, up to the limit, then replay it.
+        # A page event says in its body which event it is: that body is read before counting.
+        page_event = self.limiter is not None and method == "POST" and gradio == PAGE_EVENT
+        counted = method == "POST" and (path in RATE_LIMITED[:2] or gradio in RATE_LIMITED[2:])
+        if counted and await self._over_limit(scope, send):
+            return
+        if (length is None and method in ("POST", "PUT", "PATCH")) or page_event:
+            # No Content-Length (a chunked body), or a page event: read it here, up to the limit, then replay it.
             body, more = b"", True
             while more:
                 message = await receive()
@@ -201,8 +216,23 @@ class SecurityMiddleware:
                 if len(body) > limit:
                     return await _json_error(send, 413, f"Request too large: at most {limit} bytes.")
             receive = _replay(body)
+            if page_event and counted_event(body, self.uncounted_events.get(mount, frozenset())) \
+                    and await self._over_limit(scope, send):
+                return
 
         await self.app(scope, receive, with_policy(send, self.policy, self.headers))
+
+    async def _over_limit(self, scope, send) -> bool:
+        """Whether the client is over the rate limit (then refused with 429 here); counts the request."""
+        if self.limiter is None:
+            return False
+        # The peer's address; uvicorn puts the client's there only when the peer is a trusted proxy.
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = await self.limiter.check(client)
+        if wait:
+            await _json_error(send, 429, "Too many questions at once; please wait a moment.",
+                              [(b"retry-after", str(max(1, round(wait))).encode())])
+        return bool(wait)
 
     def _origin_allowed(self, scope, headers: dict) -> bool:
         origin = headers.get(b"origin")

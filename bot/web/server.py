@@ -27,7 +27,7 @@ from bot.errors import UserError
 from bot.index import IndexProblem
 from bot.watch import CorpusWatch
 from bot.web.api_errors import error_responses, install_error_handlers
-from bot.web.chat_ui import build_chat, chat_css
+from bot.web.chat_ui import build_chat, chat_css, ui_steps
 from bot.web.connection import with_header_timeout
 from bot.web.docs import install_docs
 from bot.web.feedback import FeedbackLog, StorageUnavailable, open_feedback_store
@@ -177,18 +177,22 @@ def build_app(bot: FAQBot, feedback: FeedbackLog | None = None) -> FastAPI:
 
     app.add_middleware(CORSMiddleware, allow_origin_regex=origin_pattern.pattern, allow_methods=["GET", "POST"],
                        allow_headers=["content-type"], max_age=600)
+    # Built in the same order in every process: component and event ids are numbered as they are
+    # made, and a page's requests name them, whichever replica answers.
+    compact_chat, full_chat = build_chat(bot, feedback, title, compact=True), build_chat(bot, feedback, title)
     app.add_middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins,
                        rate_limit_per_minute=settings.rate_limit_per_minute,
-                       max_request_bytes=settings.max_request_bytes, redis_url=settings.redis_url)
+                       max_request_bytes=settings.max_request_bytes, redis_url=settings.redis_url,
+                       uncounted_events={"": ui_steps(full_chat), "/embed": ui_steps(compact_chat)})
 
     install_docs(app, f"{title} API - Swagger UI")  # before the mount at /, like every route above
 
     # /embed before /: the mount at / would otherwise take every path under it.
     css = chat_css(title)
-    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title, compact=True), path="/embed", footer_links=[],
+    app = gr.mount_gradio_app(app, compact_chat, path="/embed", footer_links=[],
                               head='<script src="/embed.js"></script><script src="/chat.js"></script>',
                               css=css + EMBED_CSS)
-    app = gr.mount_gradio_app(app, build_chat(bot, feedback, title), path="/", footer_links=[],
+    app = gr.mount_gradio_app(app, full_chat, path="/", footer_links=[],
                               head='<script src="/chat.js"></script>', css=css)
     return app
 

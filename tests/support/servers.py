@@ -5,6 +5,7 @@ test with what it printed; nothing is skipped silently."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support import free_port
@@ -138,20 +140,50 @@ http {{
 """
 
 
+# Which replica served each request, and what was posted to it (Nginx(..., log_upstreams=True)):
+# bodies are kept in memory (up to 1 MB) so that nginx can log them.
+UPSTREAM_LOG = """    log_format upstreams escape=json '$upstream_addr\t$status\t$request\t$request_body';
+    access_log {dir}/access.log upstreams;
+    client_body_buffer_size 1m;"""
+
+
+@dataclass
+class Served:
+    """One request nginx passed to a replica."""
+    port: int  # the replica's; for a request retried on another replica, the last, which answered
+    status: int
+    request: str  # the request line: "POST /gradio_api/run/predict HTTP/1.1"
+    body: str
+
+
 class Nginx:
-    def __init__(self, upstream_ports: list[int]):
+    def __init__(self, upstream_ports: list[int], log_upstreams: bool = False):
         if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
             raise AssertionError("nginx is not installed: apt-get install nginx (./run test does it)")
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="faqbot-nginx-"))
         servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=3s;" for p in upstream_ports)
         conf = self.folder / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(dir=self.folder, servers=servers, port=self.port))
+        text = NGINX_CONF.format(dir=self.folder, servers=servers, port=self.port)
+        if log_upstreams:
+            text = text.replace("    access_log off;", UPSTREAM_LOG.format(dir=self.folder), 1)
+        conf.write_text(text)
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         self.process = subprocess.Popen([binary, "-c", str(conf), "-p", str(self.folder)],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wait_for_port(self.port, process=self.process)
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def served(self) -> list[Served]:
+        """Every request passed to a replica so far (with log_upstreams), oldest first."""
+        log = self.folder / "access.log"
+        lines = log.read_text().splitlines() if log.exists() else []
+        served = []
+        for line in lines:
+            upstream, status, request, body = (json.loads(f'"{field}"') for field in line.split("\t"))
+            if upstream not in ("", "-"):  # not passed on (nginx answered itself)
+                served.append(Served(int(upstream.rsplit(":", 1)[1]), int(status), request, body))
+        return served
 
     def close(self) -> None:
         self.process.terminate()

@@ -632,5 +632,5 @@ def test_nothing_was_requested_off_this_machine(bots, page):
     expect(bot_message(page, "gift cards from ten")).to_be_visible()
     requested = [url for guard in GUARDS for url in guard.requested]
     assert sorted({url for url in requested if not is_local(url)}) == []
-    assert any("/gradio_api/queue/data" in url for url in requested)
+    assert any("/gradio_api/run/predict" in url for url in requested)
     assert bots.shop.network_attempts() == "" and bots.faq.network_attempts() == ""

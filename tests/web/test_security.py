@@ -146,12 +146,37 @@ def test_uploads_are_refused_and_nothing_is_kept(app_client, tmp_path):
     assert response.status_code == 404
 
 
-def test_the_chat_page_queue_shares_the_api_rate_limit(default_bot, tmp_path):
-    client, _ = client_for(default_bot, tmp_path, rate_limit_per_minute=2)
-    assert [client.post("/api/ask", json={"question": "Is PMO an admin job?"}).status_code for _ in range(2)] == [200, 200]
-    for path in ("/gradio_api/queue/join", "/embed/gradio_api/queue/join"):
-        joined = client.post(path, json={"data": ["Is PMO an admin job?", []], "fn_index": 0, "session_hash": "s"})
-        assert joined.status_code == 429 and int(joined.headers["retry-after"]) >= 1
+def page_event(client, prefix: str, name: str, data: list, **body):
+    """POST one event of a chat page to run/predict, as the page does, by its function's name."""
+    events = client.get(f"{prefix}/config").json()["dependencies"]
+    fn_index = next(e["id"] for e in events if e["api_name"] == name)
+    return client.post(f"{prefix}/gradio_api/run/predict",
+                       json={"data": data, "fn_index": fn_index, "session_hash": "s", **body})
+
+
+ASKED = [{"role": "user", "content": [{"type": "text", "text": "Is PMO an admin job?"}]}]  # as the page sends it
+
+
+def test_the_chat_page_events_share_the_api_rate_limit(default_bot, tmp_path):
+    # The page's answer and vote events count like /api/ask; its steps that only show the
+    # question and make the box usable again do not (after a 429 the box must come back).
+    client, _ = client_for(default_bot, tmp_path, rate_limit_per_minute=3)
+    assert client.post("/api/ask", json={"question": "Is PMO an admin job?"}).status_code == 200
+    answered = page_event(client, "", "respond", [ASKED])
+    answer_words = " ".join(default_bot.ask("Is PMO an admin job?").answer.split()[:6])
+    assert answered.status_code == 200 and answer_words in answered.text
+    for _ in range(3):
+        assert page_event(client, "", "take_question", ["Is PMO an admin job?", []]).status_code == 200
+        assert page_event(client, "/embed", "enable_box", []).status_code == 200
+    assert page_event(client, "/embed", "respond", [ASKED]).status_code == 200
+    for prefix in ("", "/embed"):
+        for name, data in (("respond", [ASKED]), ("on_vote", [ASKED])):
+            refused = page_event(client, prefix, name, data)
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1, (prefix, name)
+        assert page_event(client, prefix, "take_question", ["Is PMO an admin job?", []]).status_code == 200
+        joined = client.post(f"{prefix}/gradio_api/queue/join",
+                             json={"data": ["Is PMO an admin job?", []], "fn_index": 7, "session_hash": "s"})
+        assert joined.status_code == 429
 
 
 def test_other_sites_cannot_use_the_chat_queue_either(app_client):
@@ -203,16 +228,23 @@ def test_api_errors_have_one_shape_and_the_right_status(app_client):
     assert "400" in schema["paths"]["/api/ask"]["post"]["responses"]
 
 
-def test_the_chat_cannot_be_run_around_the_queue(app_client, default_bot):
-    # run/predict stays open for the page's small unqueued events, but refuses the queued ones
-    # (asking, voting), whatever function index a client names.
-    client, _ = app_client
+def test_the_chat_cannot_be_run_around_the_rate_limit(default_bot, tmp_path):
+    # Over the limit, no event of either page, named however a client likes, answers: each is
+    # refused (429) or is a step that only shows the question.
+    client, _ = client_for(default_bot, tmp_path, rate_limit_per_minute=1)
     answer_words = " ".join(default_bot.ask("Is PMO an admin job?").answer.split()[:6])
+    assert client.post("/api/ask", json={"question": "Is PMO an admin job?"}).status_code == 200
     for prefix in ("", "/embed"):
         events = len(client.get(f"{prefix}/config").json()["dependencies"])
         assert events > 3
-        for fn_index in range(events):
-            response = client.post(f"{prefix}/gradio_api/run/predict",
-                                   json={"data": ["Is PMO an admin job?", []], "fn_index": fn_index, "session_hash": "s"})
-            # Errors may echo the question; the answer's own words must never come back.
-            assert answer_words not in response.text, (prefix, fn_index, response.text[:300])
+        names = [*range(events), *(str(n) for n in range(events)), *(float(n) for n in range(events)), True, None]
+        for fn_index in names:
+            for data in (["Is PMO an admin job?", []], [ASKED], ["Is PMO an admin job?", ASKED]):
+                response = client.post(f"{prefix}/gradio_api/run/predict",
+                                       json={"data": data, "fn_index": fn_index, "session_hash": "s"})
+                # Errors may echo the question; the answer's own words must never come back.
+                assert answer_words not in response.text, (prefix, fn_index, response.text[:300])
+        body = json.dumps({"data": [ASKED], "fn_index": 1, "session_hash": "s"}).encode()
+        chunked = client.post(f"{prefix}/gradio_api/run/predict", content=iter([body]),
+                              headers={"content-type": "application/json"})
+        assert chunked.status_code == 429
