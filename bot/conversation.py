@@ -117,12 +117,18 @@ def subjects(turns: list[Turn], entry_question) -> list[Subject]:
 def leans_on_context(question: str, names: set[str] | frozenset = frozenset()) -> bool:
     """Whether ``question`` refers back to the conversation: a pronoun, an opener such as "and" or
     "what about", or hardly any words of its own and no name the FAQ knows (``names``: stemmed)."""
-    text = question.casefold().strip()
-    words = [w.removesuffix("'s") for w in _WORDS.findall(text)]
-    if any(w in DEPENDENT_WORDS for w in words) or text.startswith(OPENERS):
+    if refers_back(question):
         return True
+    words = [w.removesuffix("'s") for w in _WORDS.findall(question.casefold())]
     own = [w for w in words if w not in STOPWORDS]
     return len(own) <= 2 and not any(stem(w) in names for w in own)
+
+
+def refers_back(question: str) -> bool:
+    """Whether ``question`` points at something said before: a pronoun ("is it stressful?") or an
+    opener ("and the PMQ?", "what about a PMO?")."""
+    text = question.casefold().strip()
+    return text.startswith(OPENERS) or any(w.removesuffix("'s") in DEPENDENT_WORDS for w in _WORDS.findall(text))
 
 
 def swap_names(subject: str, question: str, names: set[str] | frozenset) -> str | None:
@@ -175,9 +181,11 @@ def choose(question: str, alone: Reading, in_context: list[Reading], relates: fl
     if not answered or not about_faq:
         return alone, []  # "is it going to rain tomorrow" is no follow-up, whatever came before
     best = answered[0]
-    if (alone.answered and alone.top == best.top and not carries_question) or \
+    # The context adds nothing the question does not say itself: "When are you open?" (short,
+    # but pointing at nothing said before) answered alone from the same entry stays plain.
+    if (alone.answered and alone.top == best.top and not refers_back(question)) or \
             (not dependent and best.confidence <= alone.confidence):
-        return alone, []  # the context adds nothing the question does not say itself
+        return alone, []
     rivals = [r for r in answered if r.context != best.context and r.top != best.top
               and best.confidence - r.confidence <= AMBIGUITY_MARGIN]
     if rivals and best.confidence < CLEARLY_MEANT:
